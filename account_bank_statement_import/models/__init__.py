@@ -1,0 +1,3 @@
+from . import account_bank_statement_line
+from . import account_journal
+from . import account_statement_import_sheet_mapping
