@@ -6,6 +6,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -16,7 +17,7 @@ TEMPLATE_RECIPE = "1"
 # there does not change what installing the addons produces.
 PURE_PACKAGES = ("parsers", "providers", "sandbox")
 # Log lines that mean an install is not clean.
-BAD_LOG = re.compile(r"^\S+ \S+ \d+ (WARNING|ERROR|CRITICAL) ", re.MULTILINE)
+BAD_LOG = re.compile(r"^\S+ \S+ \d+ (WARNING|ERROR|CRITICAL) ")
 
 
 def cache_dir():
@@ -93,7 +94,10 @@ def ensure_template(odoo, server, log=print):
     without any WARNING/ERROR line in Odoo's log, so a broken build never becomes a template.
     """
     name = f"bankfeeds_tpl_{code_hash(odoo)}"
+    used = cache_dir() / "templates"
+    used.mkdir(exist_ok=True)
     if server.database_exists(name):
+        (used / name).touch()
         return name
     scratch = f"bankfeeds_build_{os.getpid()}"
     _drop(server, scratch)
@@ -105,31 +109,38 @@ def ensure_template(odoo, server, log=print):
     proc = subprocess.run(cmd, env=odoo.env(), capture_output=True, text=True, check=False)
     output = proc.stdout + proc.stderr
     (cache_dir() / "last-template-build.log").write_text(output)
-    bad = [m.group(0) for m in BAD_LOG.finditer(output)]
+    bad = [line for line in output.splitlines() if BAD_LOG.match(line)]
     if proc.returncode or bad:
-        lines = [line for line in output.splitlines() if BAD_LOG.match(line + " ")
-                 or " WARNING " in line or " ERROR " in line or "Traceback" in line]
         _drop(server, scratch)
         sys.stderr.write(output[-6000:] if proc.returncode else "")
         raise SystemExit(
             "[harness] installing the addons was not clean (exit code "
             f"{proc.returncode}); warnings/errors in Odoo's log:\n  "
-            + "\n  ".join(lines[:40])
+            + "\n  ".join(bad[:40])
             + f"\nFull log: {cache_dir() / 'last-template-build.log'}"
         )
     server.psql(f'ALTER DATABASE "{scratch}" RENAME TO "{name}"')
     if filestore(scratch).exists():
         filestore(scratch).rename(filestore(name))
-    # Old templates are dead weight once the code moved on.
+    (used / name).touch()
+    _drop_stale_templates(server, used)
+    return name
+
+
+def _drop_stale_templates(server, used):
+    """Drop templates no run used for a day (other checkouts may still use recent ones)."""
+    limit = time.time() - 24 * 3600
     for old in server.psql(
         "SELECT datname FROM pg_database WHERE datname LIKE 'bankfeeds_tpl_%'"
     ).split():
-        if old != name:
-            try:
-                _drop(server, old)
-            except RuntimeError:
-                pass  # in use by a concurrent run: the next build drops it
-    return name
+        marker = used / old
+        if marker.exists() and marker.stat().st_mtime > limit:
+            continue
+        try:
+            _drop(server, old)
+            marker.unlink(missing_ok=True)
+        except RuntimeError:
+            pass  # in use by a concurrent run: a later build drops it
 
 
 def clone(server, template, name):
