@@ -43,7 +43,7 @@ def fingerprint(transaction, occurrence):
     hash does not depend on the journal: the uniqueness constraint is per journal already.
     """
     return hashlib.sha256(
-        "\x1f".join(_fingerprint_key(transaction) + (str(occurrence),)).encode()
+        "\x1f".join((*_fingerprint_key(transaction), str(occurrence))).encode()
     ).hexdigest()[:32]
 
 

@@ -153,7 +153,7 @@ class TestBuilder(ImportCase):
 
     def test_lock_date_message(self):
         self.company.sudo().fiscalyear_lock_date = "2024-12-31"
-        rows = [tx("2024-12-3%d" % i, "1", f"locked {i}") for i in range(2)]
+        rows = [tx(f"2024-12-3{i}", "1", f"locked {i}") for i in range(2)]
         rows.append(tx("2025-01-02", "1", "fine"))
         with self.assertRaises(UserError) as caught:
             self.import_statements([statement(rows)])
