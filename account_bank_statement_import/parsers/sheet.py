@@ -25,7 +25,6 @@ column plus an indicator column such as ``D``/``C``, ``Af``/``Bij``,
 """
 
 import codecs
-import contextlib
 import csv
 import dataclasses
 import datetime
@@ -36,6 +35,8 @@ import typing
 import zipfile
 from decimal import Decimal, InvalidOperation
 
+from .common import decode_as, guess_encoding
+from .common import decode_text as common_decode_text
 from .errors import ParseError
 from .result import ParsedStatement, Transaction
 
@@ -440,9 +441,10 @@ _BINARY_MAGIC = (
 def decode_text(data, encoding=None):
     """Decode CSV bytes; return ``(text, encoding)``.
 
-    Without an encoding: a BOM decides, else UTF-8 when the bytes are valid
-    UTF-8, else cp1252 (a superset of latin-1 for printable text), else
-    latin-1. With one, decoding is strict and a failure names the line.
+    Without an encoding: as :func:`.common.decode_text` (a BOM decides, else
+    UTF-8 when the bytes are valid UTF-8, else cp1252, else latin-1). With
+    one, decoding is strict and a failure names the line
+    (:func:`.common.decode_as`).
     """
     for magic, what in _BINARY_MAGIC:
         if data.startswith(magic):
@@ -452,38 +454,8 @@ def decode_text(data, encoding=None):
     if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise ParseError("this is a binary file, not a CSV statement")
     if encoding:
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError as error:
-            line = data.count(b"\n", 0, error.start) + 1
-            raise ParseError(
-                f"the file is not valid {encoding} (byte "
-                f"0x{data[error.start]:02x}); choose another encoding",
-                where=f"line {line}",
-            ) from error
-        except LookupError as error:
-            raise ParseError(f"unknown encoding {encoding!r}") from error
-        return text.lstrip("\ufeff"), encoding
-    if data.startswith(b"\xef\xbb\xbf"):
-        try:
-            return data[3:].decode("utf-8"), "utf-8-sig"
-        except UnicodeDecodeError as error:
-            line = data.count(b"\n", 0, error.start) + 1
-            raise ParseError(
-                "the file starts with a UTF-8 mark but is not valid UTF-8",
-                where=f"line {line}",
-            ) from None
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16"), "utf-16"
-        except UnicodeDecodeError as error:
-            raise ParseError("the file has a UTF-16 mark but is not UTF-16") from error
-    with contextlib.suppress(UnicodeDecodeError):
-        return data.decode("utf-8"), "utf-8"
-    try:
-        return data.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError:
-        return data.decode("latin-1"), "latin-1"
+        return decode_as(data, encoding).lstrip("\ufeff"), encoding
+    return common_decode_text(data), guess_encoding(data)
 
 
 def iter_csv_rows(text, delimiter, quotechar):
@@ -622,7 +594,8 @@ def parse(data, mapping=None, **options):
             mapping = detect(data, filename=filename)
         elif isinstance(mapping, dict):
             mapping = SheetMapping.from_dict(mapping)
-        return _Parser(mapping).run(iter_rows(data, mapping))
+        text_rows = not is_xlsx(data)
+        return _Parser(mapping).run(iter_rows(data, mapping), text_rows=text_rows)
     except ParseError as error:
         if filename and not error.filename:
             error.filename = filename
@@ -782,7 +755,9 @@ class _Parser:
 
     # -- the pass ----------------------------------------------------------
 
-    def run(self, rows):
+    def run(self, rows, text_rows=False):
+        """Parse ``rows``; ``text_rows`` promises every cell is a ``str``
+        (CSV), which allows the fast row path."""
         mapping = self.mapping
         rows = iter(rows)
         rownum = sum(1 for _row in itertools.islice(rows, mapping.header_rows))
@@ -801,7 +776,7 @@ class _Parser:
             if header is None:
                 raise ParseError("the file has no header row and no transactions")
         self._setup(header)
-        add = self._fast_add() or self._add
+        add = (text_rows and self._fast_add()) or self._add
         groups = {}
         pending = []  # the last footer_rows non-blank rows, held back
         footer = mapping.footer_rows
@@ -901,7 +876,7 @@ class _Parser:
     def _fast_add(self):
         """Return a row function for the common case, or None.
 
-        It handles a full-width CSV row (all cells text) with a signed amount
+        It handles a full-width CSV row (every cell a str) with a signed amount
         column, a date already seen (cached) and no foreign amount, with
         column indexes bound in a closure; anything else (a short row, an
         empty or odd cell, an error to word) goes to :meth:`_add`, which
@@ -943,7 +918,7 @@ class _Parser:
         bad_number = (ValueError, InvalidOperation)
 
         def add(groups, rownum, row):
-            if len(row) < width or type(row[0]) is not str:
+            if len(row) < width:
                 return slow(groups, rownum, row)
             date = date_cache.get(row[date_col])
             amount = row[amount_col].strip()
