@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.fields import Command
+from odoo.fields import Command, Domain
 from odoo.tools import SQL
 
 
@@ -100,6 +100,27 @@ class AccountBankStatementLine(models.Model):
         return super().formatted_read_group(
             domain, groupby, aggregates, having=having, offset=offset, limit=limit, order=order
         )
+
+    def _open_groups(self, **kwargs):
+        """In the Bank Matching view, also unfold the group of the transactions without
+        statement on first load (the web client folds empty many2one groups)."""
+        super()._open_groups(**kwargs)
+        if (
+            not self.env.context.get("bank_matching_view")
+            or kwargs["groupby"] != ["statement_id"]
+            or kwargs["opening_info"]
+            or not kwargs["auto_unfold"]
+        ):
+            return
+        opened = {id(info["group"]) for info in kwargs["records_opening_info"]}
+        for group in kwargs["groups"]:
+            if not group["statement_id"] and id(group) not in opened:
+                kwargs["records_opening_info"].append({
+                    "domain": kwargs["parent_group_domain"] & Domain(group["__extra_domain"]),
+                    "limit": kwargs["unfold_read_default_limit"],
+                    "offset": 0,
+                    "group": group,
+                })
 
     # -------------------------------------------------------------------------
     # ACTION METHODS
