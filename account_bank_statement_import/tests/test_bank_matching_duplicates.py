@@ -8,7 +8,7 @@ from odoo.addons.account_bank_statement_import.models.account_bank_statement_lin
     AccountBankStatementLine as OwnLine,
 )
 
-from .common import BankMatchingCase
+from .bank_matching_common import BankMatchingCase
 
 
 @tagged("post_install", "-at_install")

@@ -1,7 +1,7 @@
 from odoo.exceptions import UserError
 from odoo.tests import Form, tagged
 
-from .common import BankMatchingCase
+from .bank_matching_common import BankMatchingCase
 
 
 @tagged("post_install", "-at_install")

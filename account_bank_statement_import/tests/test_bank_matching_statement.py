@@ -1,6 +1,6 @@
 from odoo.tests import Form, tagged
 
-from .common import BankMatchingCase
+from .bank_matching_common import BankMatchingCase
 
 STATEMENT_FORM = "account_bank_statement_import.account_bank_statement_view_form"
 

@@ -2,7 +2,7 @@ from unittest.mock import patch
 
 from odoo.tests import HttpCase, tagged
 
-from .common import BankMatchingCase
+from .bank_matching_common import BankMatchingCase
 
 
 @tagged("post_install", "-at_install")
