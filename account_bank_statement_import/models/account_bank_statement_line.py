@@ -476,15 +476,32 @@ class AccountBankStatementLine(models.Model):
                  WHERE st_line.journal_id = %(journal)s
                    AND st_line.internal_index >= %(since)s
                    AND %(condition)s
-                   AND EXISTS (SELECT 1 FROM account_move move
-                                WHERE move.id = st_line.move_id AND move.state != 'cancel')
               GROUP BY %(key)s
                 HAVING count(*) > 1
                 """,
                 code=code, journal=journal.id, since=since, condition=condition, key=key_sql,
             ))
         self.env.cr.execute(SQL(" UNION ALL ").join(parts))
+        rows = self.env.cr.fetchall()
+        # Cancelled transactions are no duplicates; checking only the few grouped lines
+        # keeps the grouping on this table alone (no join over the whole journal).
+        candidate_ids = list({line_id for _code, ids in rows for line_id in ids})
+        cancelled = set()
+        if candidate_ids:
+            self.env.cr.execute(SQL(
+                """
+                SELECT st_line.id
+                  FROM account_bank_statement_line st_line
+                  JOIN account_move move ON move.id = st_line.move_id
+                 WHERE st_line.id = ANY(%s) AND move.state = 'cancel'
+                """,
+                candidate_ids,
+            ))
+            cancelled = {line_id for (line_id,) in self.env.cr.fetchall()}
+        rows = [(code, [i for i in ids if i not in cancelled]) for code, ids in rows]
         labels = {code: label for code, label, _key, _condition in keys}
         order = {code: index for index, (code, *_rest) in enumerate(keys)}
-        groups = sorted(self.env.cr.fetchall(), key=lambda row: (order[row[0]], row[1]))
+        groups = sorted(
+            (row for row in rows if len(row[1]) > 1), key=lambda row: (order[row[0]], row[1])
+        )
         return [(code, labels[code], ids) for code, ids in groups]

@@ -113,3 +113,12 @@ class TestBankMatchingDuplicates(BankMatchingCase):
         wizard.line_ids.selected = False
         with self.assertRaisesRegex(UserError, "Select the transactions"):
             wizard.action_delete_selected()
+
+    def test_cancelled_lines_are_no_duplicates(self):
+        self.d2.move_id.button_draft()
+        self.d2.move_id.button_cancel()
+        self.assertEqual(self.d2.state, "cancel")
+        groups = self.env["account.bank.statement.line"]._bank_matching_find_duplicate_groups(
+            self.journal)
+        self.assertEqual([ids for _code, _label, ids in groups],
+                         [(self.a1 | self.a2 | self.a3).ids, (self.e1 | self.e2).ids])
