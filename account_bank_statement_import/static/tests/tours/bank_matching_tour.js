@@ -147,6 +147,22 @@ registry.category("web_tour.tours").add("account_bank_statement_import_bank_matc
             content: "The new statement separates its transactions",
             trigger: '.o_group_header:contains("Tour New Statement")',
         },
+        {
+            content: "Clicking a statement's amount opens it",
+            trigger: '.o_group_header:contains("Tour Statement") .o_bank_matching_statement_amount',
+            run: "click",
+        },
+        {
+            content: "The statement explains why it is invalid",
+            trigger: '.modal .o_bank_matching_statement_warning:contains("running balance")',
+        },
+        {
+            trigger: ".modal .o_form_button_cancel, .modal .btn-close",
+            run: "click",
+        },
+        {
+            trigger: "body:not(:has(.modal))",
+        },
     ],
 });
 
