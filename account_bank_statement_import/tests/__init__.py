@@ -1,2 +1,3 @@
 from . import test_install
 from . import test_builder
+from . import test_builder_fast_path
