@@ -12,6 +12,8 @@
         "security/ir.model.access.csv",
         "security/account_statement_import_rules.xml",
         "views/account_statement_import_sheet_mapping_views.xml",
+        "views/account_statement_import_views.xml",
+        "views/account_journal_dashboard_views.xml",
         "views/menus.xml",
     ],
 }

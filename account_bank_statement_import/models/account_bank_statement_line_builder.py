@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from odoo import api, models
 from odoo.exceptions import UserError
-from odoo.tools import format_date, plaintext2html
+from odoo.tools import SQL, format_date, plaintext2html
 
 from .statement_line_writer import StatementLineWriter
 
@@ -141,6 +141,8 @@ class AccountBankStatementLineBuilder(models.AbstractModel):
         for start in range(0, len(vals_list), CHUNK_SIZE):
             chunk = vals_list[start:start + CHUNK_SIZE]
             line_ids += self._create_lines(journal, chunk, writer=writer).ids
+        if writer is not None:
+            writer.finish()
         self.env.flush_all()
         self._finalize_statements(plan)
         lines = Line.browse(line_ids)
@@ -452,15 +454,19 @@ class AccountBankStatementLineBuilder(models.AbstractModel):
         """
         last = self._journal_last_statement(journal)
         balance = Decimal(str(last.balance_end_real)) if last else Decimal(0)
-        Line = self.env["account.bank.statement.line"]
-        domain = [("journal_id", "=", journal.id), ("state", "=", "posted"),
-                  ("statement_id", "=", False)]
-        if last:
-            last_line = last.line_ids.sorted("internal_index")[-1:]
-            domain.append(("internal_index", ">", last_line.internal_index or ""))
-        rows = Line._read_group(domain, aggregates=["amount:sum"])
-        orphans = rows[0][0] if rows and rows[0][0] else 0.0
-        return balance + Decimal(str(orphans))
+        self.env["account.bank.statement.line"].flush_model()
+        self.env.cr.execute(SQL(
+            """SELECT COALESCE(SUM(line.amount), 0)
+                 FROM account_bank_statement_line line
+                 JOIN account_move move ON move.id = line.move_id
+                WHERE line.journal_id = %(journal)s AND move.state = 'posted'
+                  AND line.statement_id IS NULL
+                  AND line.internal_index > COALESCE((
+                      SELECT MAX(internal_index) FROM account_bank_statement_line
+                       WHERE statement_id = %(statement)s), '')""",
+            journal=journal.id, statement=last.id or 0,
+        ))
+        return balance + Decimal(str(self.env.cr.fetchone()[0]))
 
     def _create_statements(self, journal, plan):
         """Create the planned statements (without lines yet); return created + extended."""

@@ -102,6 +102,8 @@ class StatementLineWriter:
         self.sequences = {}  # sequence key -> last number used
         self.formats = {}  # (year, month) -> (format string, values, key)
         self._split_regex = None
+        self.statement_ids = set()
+        self.other_computed = None
         self.models = {
             table: env[model] for table, model in (
                 ("account_bank_statement_line", "account.bank.statement.line"),
@@ -328,11 +330,22 @@ class StatementLineWriter:
         Move._get_sequence_cache().clear()
         env.invalidate_all()
         lines = Line.browse([row["id"] for row in rows["account_bank_statement_line"]])
-        self._recompute_others(lines)
-        statements = lines.statement_id
-        for fname in STATEMENT_FIELDS:
-            env.add_to_compute(statements._fields[fname], statements)
+        self._recompute_others({
+            "account_bank_statement_line": lines,
+            "account_move": Move.browse([row["id"] for row in rows["account_move"]]),
+            "account_move_line": self.models["account_move_line"].browse(
+                [row["id"] for row in rows["account_move_line"]]),
+        })
+        self.statement_ids.update(vals["statement_id"] for vals in vals_list
+                                  if vals.get("statement_id"))
         return lines
+
+    def finish(self):
+        """Bring the statements' computed fields up to date (once, after all chunks)."""
+        statements = self.env["account.bank.statement"].browse(sorted(self.statement_ids))
+        for fname in STATEMENT_FIELDS:
+            self.env.add_to_compute(statements._fields[fname], statements)
+        self.env.flush_all()
 
     def _insert(self, table, rows):
         columns = [c for c in rows[0] if not c.startswith("_")]
@@ -349,24 +362,24 @@ class StatementLineWriter:
                 SQL(", ").join(page),
             ))
 
-    def _recompute_others(self, lines):
+    def _recompute_others(self, records):
         """Mark the stored computed fields other modules added to these models."""
-        records = {
-            "account_bank_statement_line": lines,
-            "account_move": lines.move_id,
-            "account_move_line": lines.move_id.line_ids,
-        }
-        known = {
-            "account_bank_statement_line": LINE_COLUMNS,
-            "account_move": MOVE_COLUMNS,
-            "account_move_line": ITEM_COLUMNS,
-        }
-        for table, model in self.models.items():
-            for field in model._fields.values():
-                if (field.store and field.compute and field.column_type
-                        and field.name not in known[table]
-                        and field.name not in BASE_CONSTANT_COLUMNS[table]):
-                    self.env.add_to_compute(field, records[table])
+        if self.other_computed is None:
+            known = {
+                "account_bank_statement_line": LINE_COLUMNS,
+                "account_move": MOVE_COLUMNS,
+                "account_move_line": ITEM_COLUMNS,
+            }
+            self.other_computed = [
+                (table, field)
+                for table, model in self.models.items()
+                for field in model._fields.values()
+                if field.store and field.compute and field.column_type
+                and field.name not in known[table]
+                and field.name not in BASE_CONSTANT_COLUMNS[table]
+            ]
+        for table, field in self.other_computed:
+            self.env.add_to_compute(field, records[table])
 
 
 def _pages(rows, size=1000):

@@ -165,6 +165,11 @@ def inner(args):
 
     def grant(env):
         env.ref("base.user_root").group_ids = [(4, env.ref("account.group_account_user").id)]
+        # The generated files are in EUR: make it the company's currency (an empty
+        # database, no entry yet), so the journals are plain company-currency journals.
+        eur = env.ref("base.EUR")
+        eur.active = True
+        env.company.currency_id = eur
 
     with_env(grant)
     prefilled = None
