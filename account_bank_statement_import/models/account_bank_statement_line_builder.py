@@ -1,6 +1,7 @@
 """The one path from parsed transactions to statement lines (file import and online sync)."""
 
 import hashlib
+import itertools
 import re
 import unicodedata
 from collections import defaultdict
@@ -8,7 +9,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from odoo import api, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, format_date, plaintext2html
 
 from .statement_line_writer import StatementLineWriter
@@ -21,6 +22,12 @@ CHUNK_SIZE = 500
 MAX_LISTED = 5
 _SPACES = re.compile(r"\s+")
 _ACCOUNT_JUNK = re.compile(r"[^0-9A-Za-z]")
+
+
+def _batched(iterable, size):
+    iterator = iter(iterable)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk
 
 
 def normalize_account_number(number):
@@ -104,6 +111,7 @@ class AccountBankStatementLineBuilder(models.AbstractModel):
                                        group_by=group_by))
         Line = self.env["account.bank.statement.line"]
         Statement = self.env["account.bank.statement"]
+        self._check_access(journal)
         self._check_journal(journal, statements)
 
         # 1. ids (bank ids prefixed by source, fingerprints otherwise) and duplicates
@@ -122,24 +130,26 @@ class AccountBankStatementLineBuilder(models.AbstractModel):
         # 3. statements, then lines in chunks
         plan = self._plan_statements(journal, todo, group_by, attachments)
         statements_out = self._create_statements(journal, plan)
-        vals_list = []
-        for statement_vals, txs in plan:
-            statement = statement_vals.get("_record")
-            for tx, unique_id in txs:
-                vals = self._prepare_line_values(journal, statement_vals, tx)
-                vals["unique_import_id"] = unique_id
-                if statement:
-                    vals["statement_id"] = statement.id
-                partner = partners.get(id(tx))
-                if partner:
-                    vals["partner_id"] = partner
-                self._set_currency_values(journal, vals, tx, currencies)
-                vals_list.append(vals)
+
+        def all_vals():
+            # built chunk by chunk, so that memory stays flat on large files
+            for statement_vals, txs in plan:
+                statement = statement_vals.get("_record")
+                for tx, unique_id in txs:
+                    vals = self._prepare_line_values(journal, statement_vals, tx)
+                    vals["unique_import_id"] = unique_id
+                    if statement:
+                        vals["statement_id"] = statement.id
+                    partner = partners.get(id(tx))
+                    if partner:
+                        vals["partner_id"] = partner
+                    self._set_currency_values(journal, vals, tx, currencies)
+                    yield vals
+
         line_ids = []
         writer = StatementLineWriter(self.env, journal) \
             if self._fast_path_allowed(journal) else None
-        for start in range(0, len(vals_list), CHUNK_SIZE):
-            chunk = vals_list[start:start + CHUNK_SIZE]
+        for chunk in _batched(all_vals(), CHUNK_SIZE):
             line_ids += self._create_lines(journal, chunk, writer=writer).ids
         if writer is not None:
             writer.finish()
@@ -187,6 +197,20 @@ class AccountBankStatementLineBuilder(models.AbstractModel):
     # ------------------------------------------------------------------
     # Checks
     # ------------------------------------------------------------------
+
+    def _check_access(self, journal):
+        """The user must be allowed to create statement lines in ``journal``.
+
+        Checked up front because the fast path writes rows directly.
+        """
+        for model in ("account.bank.statement.line", "account.bank.statement",
+                      "account.move", "account.move.line"):
+            self.env[model].check_access("create")
+        journal.with_env(self.env).check_access("read")
+        if journal.company_id not in self.env.companies:
+            raise AccessError(self.env._(
+                "You cannot import into %(journal)s: it belongs to %(company)s.",
+                journal=journal.display_name, company=journal.company_id.display_name))
 
     def _check_journal(self, journal, statements):
         if journal.type not in ("bank", "cash", "credit"):

@@ -5,7 +5,7 @@ import hashlib
 from markupsafe import Markup, escape
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import html2plaintext
 
 from ..models.account_bank_statement_line_builder import normalize_account_number
@@ -407,6 +407,8 @@ class AccountStatementImport(models.TransientModel):
             try:
                 result = builder._import_statements(
                     journal, [statement], attachments=attachment, source=fmt)
+            except AccessError:
+                raise
             except (UserError, ValidationError) as error:
                 raise UserError(self.env._(
                     "The file %(file)s, statement %(statement)s, cannot be imported: "
