@@ -4,3 +4,5 @@ from . import test_bank_matching_reconcile
 from . import test_bank_matching_statement
 from . import test_bank_matching_view
 from . import test_builder
+from . import test_builder_fast_path
+from . import test_import_wizard
