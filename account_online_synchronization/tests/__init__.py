@@ -1,1 +1,4 @@
 from . import test_install
+from . import test_connection
+from . import test_migration
+from . import test_security
