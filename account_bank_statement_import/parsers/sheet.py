@@ -1,0 +1,972 @@
+"""CSV and XLSX ("sheet") statements: a column mapping, reading and parsing.
+
+A spreadsheet export has no fixed layout, so parsing is driven by a
+:class:`SheetMapping` that says which column holds what and how values are
+written. :func:`detect` (in :mod:`.sheet_detect`) proposes a mapping the user
+can correct; :func:`parse` applies one (detecting it when none is given).
+
+Options of :func:`parse` (keyword-only):
+
+``mapping``
+    a :class:`SheetMapping` or its ``to_dict()`` form; detected when missing.
+``filename``
+    only used to word messages and as a detection hint.
+
+Rows are numbered from 1 as a spreadsheet shows them (the header row and
+skipped title rows count); columns are named by their header text, or
+``column 3`` (1-based) when the file has no header.
+
+Amounts are signed from the account holder's view. ``amount_mode`` says how:
+``signed`` (one signed column), ``debit_credit`` (two columns, their absolute
+values taken: debit is money out, credit money in) or ``amount_dc`` (one
+column plus an indicator column such as ``D``/``C``, ``Af``/``Bij``,
+``S``/``H``; the indicator wins over any sign written in the amount).
+``invert_sign`` flips the result, for exports written from the bank's books.
+"""
+
+import codecs
+import contextlib
+import csv
+import dataclasses
+import datetime
+import io
+import itertools
+import re
+import typing
+import zipfile
+from decimal import Decimal, InvalidOperation
+
+from .errors import ParseError
+from .result import ParsedStatement, Transaction
+
+AMOUNT_MODES = ("signed", "debit_credit", "amount_dc")
+
+# Roles holding one column reference (header name or 0-based index).
+SINGLE_ROLES = (
+    "date",
+    "value_date",
+    "amount",
+    "debit",
+    "credit",
+    "dc_indicator",
+    "partner_name",
+    "account_number",
+    "ref",
+    "unique_id",
+    "balance",
+    "balance_before",
+    "currency",
+    "foreign_amount",
+    "foreign_currency",
+    "own_account",
+)
+# Roles holding a list of columns whose texts are joined.
+MULTI_ROLES = ("label", "notes")
+
+DEFAULT_DEBIT_VALUES = ("D", "DR", "DEBIT", "DEBET", "AF", "S", "SOLL", "-")
+DEFAULT_CREDIT_VALUES = ("C", "CR", "CREDIT", "BIJ", "H", "HABEN", "+")
+
+# A workbook that large holds no bank statement; stop reading after that many
+# blank rows in a row (a sheet's "dimension" can claim a million rows).
+_MAX_BLANK_ROWS = 1000
+
+XLS_MESSAGE = "XLS (Excel 97) files are not supported, save as XLSX or CSV"
+
+
+@dataclasses.dataclass
+class SheetMapping:
+    """How to read one bank's CSV/XLSX export.
+
+    Column references are header names (matched exactly, then ignoring case
+    and surrounding blanks) or 0-based column indexes. ``label`` and ``notes``
+    take a list of columns whose non-empty texts are joined with a space.
+    ``balance`` is the running balance after the row, ``balance_before`` the
+    balance before it (some banks, e.g. ASN, write that one). ``own_account``
+    is a column repeating the account holder's own account number.
+
+    ``header_rows`` is the number of rows before the header (or before the
+    first data row when ``has_header`` is false); ``footer_rows`` rows at the
+    end are ignored. Blank rows are always skipped. ``warnings`` lists what
+    detection was unsure about; it is informative only.
+    """
+
+    date: str | int | None = None
+    value_date: str | int | None = None
+    amount: str | int | None = None
+    debit: str | int | None = None
+    credit: str | int | None = None
+    dc_indicator: str | int | None = None
+    debit_values: list = dataclasses.field(
+        default_factory=lambda: list(DEFAULT_DEBIT_VALUES)
+    )
+    credit_values: list = dataclasses.field(
+        default_factory=lambda: list(DEFAULT_CREDIT_VALUES)
+    )
+    label: list = dataclasses.field(default_factory=list)
+    notes: list = dataclasses.field(default_factory=list)
+    partner_name: str | int | None = None
+    account_number: str | int | None = None
+    ref: str | int | None = None
+    unique_id: str | int | None = None
+    balance: str | int | None = None
+    balance_before: str | int | None = None
+    currency: str | int | None = None
+    foreign_amount: str | int | None = None
+    foreign_currency: str | int | None = None
+    own_account: str | int | None = None
+    amount_mode: str = "signed"
+    invert_sign: bool = False
+    skip_zero_amount: bool = False
+    encoding: str | None = None
+    delimiter: str = ","
+    quotechar: str = '"'
+    decimal_sep: str = "."
+    thousands_sep: str | None = None  # None: the other of "." and ","
+    date_format: str = "%Y-%m-%d"
+    value_date_format: str | None = None  # defaults to date_format
+    header_rows: int = 0
+    has_header: bool = True
+    footer_rows: int = 0
+    statement_account_number: str | None = None
+    statement_currency: str | None = None
+    sheet_name: str | None = None
+    warnings: list = dataclasses.field(default_factory=list)
+
+    def __post_init__(self):
+        self.validate()
+
+    def validate(self):
+        """Raise :class:`ParseError` when a value is not usable."""
+        for role in SINGLE_ROLES:
+            _check_column_ref(role, getattr(self, role))
+        for role in MULTI_ROLES:
+            value = getattr(self, role)
+            if value is None:
+                value = []
+            elif isinstance(value, str | int):
+                value = [value]
+            value = list(value)
+            for ref in value:
+                _check_column_ref(role, ref)
+            setattr(self, role, value)
+        if self.amount_mode not in AMOUNT_MODES:
+            raise ParseError(
+                f"amount_mode must be one of {', '.join(AMOUNT_MODES)}, "
+                f"not {self.amount_mode!r}"
+            )
+        if self.date is None:
+            raise ParseError("the mapping names no date column")
+        needed = {
+            "signed": ("amount",),
+            "debit_credit": ("debit", "credit"),
+            "amount_dc": ("amount", "dc_indicator"),
+        }[self.amount_mode]
+        for role in needed:
+            if getattr(self, role) is None:
+                raise ParseError(
+                    f"amount_mode {self.amount_mode!r} needs a {role} column"
+                )
+        for name in ("delimiter", "quotechar"):
+            value = getattr(self, name)
+            if not isinstance(value, str) or len(value) != 1 or value in "\r\n":
+                raise ParseError(f"{name} must be one character, not {value!r}")
+        if self.decimal_sep not in (".", ","):
+            raise ParseError(
+                f"decimal_sep must be '.' or ',', not {self.decimal_sep!r}"
+            )
+        if self.thousands_sep is None:
+            self.thousands_sep = "," if self.decimal_sep == "." else "."
+        if self.thousands_sep not in ("", ".", ",", " ", "'", "\u00a0", "\u202f"):
+            raise ParseError(f"thousands_sep {self.thousands_sep!r} is not supported")
+        if self.thousands_sep == self.decimal_sep:
+            raise ParseError("decimal_sep and thousands_sep must differ")
+        for name in ("date_format", "value_date_format"):
+            value = getattr(self, name)
+            if value is not None:
+                _DateParser(value)  # raises ParseError when unusable
+        for name in ("header_rows", "footer_rows"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise ParseError(f"{name} must be a non-negative integer")
+        if self.encoding:
+            try:
+                codecs.lookup(self.encoding)
+            except LookupError as error:
+                raise ParseError(f"unknown encoding {self.encoding!r}") from error
+        self.debit_values = [str(v).strip() for v in self.debit_values]
+        self.credit_values = [str(v).strip() for v in self.credit_values]
+        if {v.upper() for v in self.debit_values} & {
+            v.upper() for v in self.credit_values
+        }:
+            raise ParseError("a value cannot mean both debit and credit")
+
+    def to_dict(self):
+        """Return a JSON-able dict; :meth:`from_dict` reads it back."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values):
+        """Build a mapping from :meth:`to_dict` output, rejecting unknown keys."""
+        if not isinstance(values, dict):
+            raise ParseError("a sheet mapping must be a JSON object")
+        known = {field.name for field in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ParseError(f"unknown mapping keys: {', '.join(unknown)}")
+        try:
+            return cls(**values)
+        except TypeError as error:
+            raise ParseError(f"invalid sheet mapping: {error}") from error
+
+
+def _check_column_ref(role, ref):
+    if ref is None:
+        return
+    if isinstance(ref, bool) or not isinstance(ref, str | int):
+        raise ParseError(f"column for {role} must be a header name or an index")
+    if isinstance(ref, int) and ref < 0:
+        raise ParseError(f"column index for {role} must not be negative")
+    if isinstance(ref, str) and not ref.strip():
+        raise ParseError(f"column name for {role} is empty")
+
+
+# --------------------------------------------------------------------------
+# Value parsing
+
+
+class _DateParser:
+    """Strict ``strptime``-style parsing, compiled to a regex and cached.
+
+    ``datetime.strptime`` costs ~5 us a call; bank files repeat a few hundred
+    dates, so a compiled pattern plus a cache keeps parsing near csv speed.
+    """
+
+    _DIRECTIVES: typing.ClassVar[dict] = {
+        "d": ("day", r"(\d{1,2})"),
+        "m": ("month", r"(\d{1,2})"),
+        "Y": ("year", r"(\d{4})"),
+        "y": ("year2", r"(\d{2})"),
+        "H": ("hour", r"(\d{1,2})"),
+        "M": ("minute", r"(\d{1,2})"),
+        "S": ("second", r"(\d{1,2})"),
+        "f": (None, r"(\d{1,6})"),
+    }
+
+    def __init__(self, fmt):
+        if not isinstance(fmt, str) or "%" not in fmt:
+            raise ParseError(f"date format {fmt!r} has no % directive")
+        self.fmt = fmt
+        self._cache = {}
+        self._names = []
+        pattern = []
+        index = 0
+        self._fallback = False
+        while index < len(fmt):
+            char = fmt[index]
+            if char == "%":
+                directive = fmt[index + 1 : index + 2]
+                if directive in self._DIRECTIVES:
+                    name, regex = self._DIRECTIVES[directive]
+                    self._names.append(name)
+                    pattern.append(regex)
+                elif directive == "%":
+                    pattern.append("%")
+                elif directive in "bBaAjpzZ" and directive:
+                    self._fallback = True  # month names etc.: use strptime
+                else:
+                    raise ParseError(f"date format {fmt!r}: unsupported %{directive}")
+                index += 2
+            else:
+                pattern.append(r"\s+" if char.isspace() else re.escape(char))
+                index += 1
+        if not self._fallback and not (
+            {"day", "month"} <= set(self._names)
+            and ({"year", "year2"} & set(self._names))
+        ):
+            raise ParseError(f"date format {fmt!r} needs a day, a month and a year")
+        self._regex = re.compile("".join(pattern))
+
+    def __call__(self, text):
+        """Return a :class:`datetime.date` or raise ValueError."""
+        cached = self._cache.get(text)
+        if cached is not None:
+            return cached
+        value = self._parse(text.strip())
+        if len(self._cache) < 20000:
+            self._cache[text] = value
+        return value
+
+    def _parse(self, text):
+        if self._fallback:
+            return datetime.datetime.strptime(text, self.fmt).date()
+        match = self._regex.fullmatch(text)
+        if match is None:
+            raise ValueError(f"{text!r} does not match the date format {self.fmt}")
+        parts = dict(zip(self._names, match.groups(), strict=True))
+        if "year2" in parts:
+            short = int(parts["year2"])
+            year = 2000 + short if short < 69 else 1900 + short  # as strptime
+        else:
+            year = int(parts["year"])
+        if (
+            int(parts.get("hour", 0)) > 23
+            or int(parts.get("minute", 0)) > 59
+            or int(parts.get("second", 0)) > 61
+        ):
+            raise ValueError(f"{text!r} has an impossible time of day")
+        # date() rejects Feb 31 and month 13: strict, never a guess.
+        return datetime.date(year, int(parts["month"]), int(parts["day"]))
+
+
+_CURRENCY_DECORATION = re.compile(
+    r"^(?:[A-Z]{3}|[$€£¥₣₤])\s*|\s*(?:[A-Z]{3}|[$€£¥₣₤])$"
+)
+
+
+class _AmountParser:
+    """Strict decimal parsing with a given decimal and thousands separator."""
+
+    def __init__(self, decimal_sep, thousands_sep):
+        dec = re.escape(decimal_sep)
+        if thousands_sep:
+            thou = re.escape(thousands_sep)
+            integer = rf"\d{{1,3}}(?:{thou}\d{{3}})+|\d+"
+        else:
+            integer = r"\d+"
+        self._regex = re.compile(rf"([+-]?)({integer})?(?:{dec}(\d+))?")
+        self._thousands = thousands_sep
+        # Most cells are plain "-12.34": one match and Decimal() directly.
+        self._plain = re.compile(rf"[+-]?\d+(?:{dec}\d+)?").fullmatch
+        self._comma = decimal_sep == ","
+
+    def __call__(self, text):
+        """Return a :class:`Decimal` or raise ValueError (text was not empty)."""
+        if self._plain(text):
+            return Decimal(text.replace(",", ".") if self._comma else text)
+        match = self._regex.fullmatch(text)
+        if match is None or not (match[2] or match[3]):
+            return self._slow(text)
+        sign, integer, fraction = match.groups()
+        if integer is None:
+            integer = "0"
+        elif self._thousands:
+            integer = integer.replace(self._thousands, "")
+        return Decimal(f"{sign}{integer}.{fraction}" if fraction else sign + integer)
+
+    def _slow(self, text):
+        """Accept what banks decorate amounts with: blanks, a leading
+        apostrophe (Excel text marker), a currency code or symbol, a trailing
+        minus or accounting parentheses."""
+        value = text.strip().lstrip("'").strip()
+        value = _CURRENCY_DECORATION.sub("", value).strip()
+        negative = False
+        if value.startswith("(") and value.endswith(")"):
+            negative, value = True, value[1:-1].strip()
+        elif value.endswith("-") and value[:1] not in "+-":
+            negative, value = True, value[:-1].strip()
+        elif value.endswith("+") and value[:1] not in "+-":
+            value = value[:-1].strip()
+        if value[:1] in "+-" and value[1:2] == " ":
+            value = value[0] + value[1:].strip()
+        match = self._regex.fullmatch(value) if value != text else None
+        if match is None or not (match[2] or match[3]):
+            raise ValueError(f"{text.strip()!r} is not a number")
+        amount = self(value)
+        return -amount if negative else amount
+
+
+def _cell_text(value):
+    """Text of a cell as read from CSV (str) or XLSX (typed value)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime.datetime):
+        return value.isoformat(sep=" ")
+    return str(value)
+
+
+def _join_text(values):
+    if len(values) == 1:
+        return values[0]
+    return " ".join(value for value in values if value)
+
+
+def _clean_text(text):
+    """Collapse blank runs and drop the single quotes some banks wrap text in."""
+    text = " ".join(text.split())
+    if len(text) > 1 and text[0] == "'" and text[-1] == "'":
+        text = text[1:-1].strip()
+    return text
+
+
+# --------------------------------------------------------------------------
+# Reading bytes into rows
+
+
+def is_xlsx(data):
+    """True when ``data`` is an OOXML workbook (a ZIP holding xl/workbook.xml)."""
+    if not data.startswith(b"PK\x03\x04"):
+        return False
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return "xl/workbook.xml" in archive.namelist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return False
+
+
+def is_xls(data):
+    """True for an OLE2 compound file, the container of Excel 97 ``.xls``."""
+    return data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
+
+
+_BINARY_MAGIC = (
+    (b"%PDF", "a PDF document"),
+    (b"PK\x03\x04", "a ZIP archive"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+)
+
+
+def decode_text(data, encoding=None):
+    """Decode CSV bytes; return ``(text, encoding)``.
+
+    Without an encoding: a BOM decides, else UTF-8 when the bytes are valid
+    UTF-8, else cp1252 (a superset of latin-1 for printable text), else
+    latin-1. With one, decoding is strict and a failure names the line.
+    """
+    for magic, what in _BINARY_MAGIC:
+        if data.startswith(magic):
+            raise ParseError(f"this is {what}, not a CSV or XLSX statement")
+    if is_xls(data):
+        raise ParseError(XLS_MESSAGE)
+    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ParseError("this is a binary file, not a CSV statement")
+    if encoding:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError as error:
+            line = data.count(b"\n", 0, error.start) + 1
+            raise ParseError(
+                f"the file is not valid {encoding} (byte "
+                f"0x{data[error.start]:02x}); choose another encoding",
+                where=f"line {line}",
+            ) from error
+        except LookupError as error:
+            raise ParseError(f"unknown encoding {encoding!r}") from error
+        return text.lstrip("\ufeff"), encoding
+    if data.startswith(b"\xef\xbb\xbf"):
+        try:
+            return data[3:].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError as error:
+            line = data.count(b"\n", 0, error.start) + 1
+            raise ParseError(
+                "the file starts with a UTF-8 mark but is not valid UTF-8",
+                where=f"line {line}",
+            ) from None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError as error:
+            raise ParseError("the file has a UTF-16 mark but is not UTF-16") from error
+    with contextlib.suppress(UnicodeDecodeError):
+        return data.decode("utf-8"), "utf-8"
+    try:
+        return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), "latin-1"
+
+
+def iter_csv_rows(text, delimiter, quotechar):
+    """Yield the rows of CSV text as lists of strings."""
+    reader = csv.reader(
+        io.StringIO(text, newline=""),
+        delimiter=delimiter,
+        quotechar=quotechar,
+        strict=False,
+    )
+    try:
+        yield from reader
+    except csv.Error as error:
+        raise ParseError(
+            f"malformed CSV: {error}", where=f"line {reader.line_num}"
+        ) from None
+
+
+def open_workbook_rows(data, sheet_name=None):
+    """Return ``(iterator of rows, sheet title)`` of an XLSX workbook.
+
+    Rows are lists of typed cell values (str, int, float, datetime, None)
+    with trailing empty cells removed.
+    """
+    try:
+        import openpyxl
+    except ImportError as error:  # pragma: no cover - declared dependency
+        raise ParseError("reading XLSX needs the openpyxl package") from error
+    try:
+        workbook = openpyxl.load_workbook(
+            io.BytesIO(data), read_only=True, data_only=True
+        )
+    except Exception as error:  # openpyxl raises many kinds on corrupt files
+        raise ParseError(f"cannot open the XLSX workbook: {error}") from error
+    if sheet_name:
+        if sheet_name not in workbook.sheetnames:
+            raise ParseError(
+                f"the workbook has no sheet {sheet_name!r} "
+                f"(sheets: {', '.join(workbook.sheetnames)})"
+            )
+        sheet = workbook[sheet_name]
+    else:
+        sheet = workbook.worksheets[0]
+    return _iter_sheet(sheet), sheet.title
+
+
+def _iter_sheet(sheet):
+    blank = 0
+    try:
+        for row in sheet.iter_rows(values_only=True):
+            row = list(row)
+            while row and (row[-1] is None or row[-1] == ""):
+                row.pop()
+            if row:
+                blank = 0
+            else:
+                blank += 1
+                if blank > _MAX_BLANK_ROWS:
+                    return
+            yield row
+    except ParseError:
+        raise
+    except Exception as error:
+        raise ParseError(f"cannot read the XLSX sheet: {error}") from error
+
+
+def iter_rows(data, mapping):
+    """Yield every row of ``data`` (CSV or XLSX) as read with ``mapping``."""
+    if is_xlsx(data):
+        rows, _title = open_workbook_rows(data, mapping.sheet_name)
+        return rows
+    text, _encoding = decode_text(data, mapping.encoding)
+    return iter_csv_rows(text, mapping.delimiter, mapping.quotechar)
+
+
+def _is_blank(row):
+    for cell in row:
+        if cell is not None and (not isinstance(cell, str) or cell.strip()):
+            return False
+    return True
+
+
+# --------------------------------------------------------------------------
+# Public API
+
+
+def detect(data, filename=None):
+    """Propose a :class:`SheetMapping` for ``data`` (see :mod:`.sheet_detect`)."""
+    from .sheet_detect import detect as _detect
+
+    return _detect(data, filename=filename)
+
+
+def preview(data, mapping, rows=10):
+    """Return ``{"header": [...], "rows": [[...], ...]}`` for a preview table.
+
+    Rows are the first ``rows`` data rows after the skipped lines and the
+    header, as strings, exactly as split with ``mapping``.
+    """
+    if isinstance(mapping, dict):
+        mapping = SheetMapping.from_dict(mapping)
+    header = []
+    body = []
+    for index, row in enumerate(iter_rows(data, mapping)):
+        if index < mapping.header_rows:
+            continue
+        if mapping.has_header and index == mapping.header_rows:
+            header = [_cell_text(cell) for cell in row]
+            continue
+        if _is_blank(row):
+            continue
+        body.append([_cell_text(cell) for cell in row])
+        if len(body) >= rows:
+            break
+    if not header:
+        width = max((len(row) for row in body), default=0)
+        header = [f"column {index + 1}" for index in range(width)]
+    return {"header": header, "rows": body}
+
+
+def parse(data, mapping=None, **options):
+    """Parse CSV or XLSX bytes into statements (one per currency / account).
+
+    See the module docstring for ``mapping`` and the row/column conventions.
+    Raises :class:`ParseError` naming the row and column of a bad value.
+    """
+    filename = options.pop("filename", None)
+    if options:
+        raise TypeError(f"unknown options: {', '.join(sorted(options))}")
+    if is_xls(data):
+        raise ParseError(XLS_MESSAGE, filename=filename)
+    if not data.strip():
+        raise ParseError("the file is empty", filename=filename)
+    try:
+        if mapping is None:
+            mapping = detect(data, filename=filename)
+        elif isinstance(mapping, dict):
+            mapping = SheetMapping.from_dict(mapping)
+        return _Parser(mapping).run(iter_rows(data, mapping))
+    except ParseError as error:
+        if filename and not error.filename:
+            error.filename = filename
+        raise
+
+
+class _Parser:
+    """One pass over the rows of a file, building statements as it goes."""
+
+    def __init__(self, mapping):
+        self.mapping = mapping
+        self.date_parser = _DateParser(mapping.date_format)
+        self.value_date_parser = (
+            _DateParser(mapping.value_date_format)
+            if mapping.value_date_format
+            else self.date_parser
+        )
+        self.amount_parser = _AmountParser(mapping.decimal_sep, mapping.thousands_sep)
+        self.names = []
+
+    # -- columns -----------------------------------------------------------
+
+    def _resolve(self, header, role, ref):
+        if ref is None:
+            return None
+        if isinstance(ref, int):
+            return ref
+        if header is None:
+            raise ParseError(
+                f"the {role} column is named {ref!r} but the mapping says the "
+                "file has no header row: use a column number"
+            )
+        if ref in header:
+            return header.index(ref)
+        wanted = ref.strip().casefold()
+        for index, name in enumerate(header):
+            if name.strip().casefold() == wanted:
+                return index
+        raise ParseError(
+            f"no column {ref!r} (for {role}) in the header: "
+            + ", ".join(repr(name) for name in header if name)
+        )
+
+    def _setup(self, header):
+        mapping = self.mapping
+        self.cols = {
+            role: self._resolve(header, role, getattr(mapping, role))
+            for role in SINGLE_ROLES
+        }
+        self.label_cols = [self._resolve(header, "label", r) for r in mapping.label]
+        self.note_cols = [self._resolve(header, "notes", r) for r in mapping.notes]
+        used = {c for c in self.cols.values() if c is not None}
+        used.update(self.label_cols, self.note_cols)
+        self.header = header
+        width = len(header) if header else 0
+        self.raw_cols = [
+            (index, header[index] or f"column {index + 1}")
+            for index in range(width)
+            if index not in used
+        ]
+        self.debit_values = {v.upper() for v in mapping.debit_values}
+        self.credit_values = {v.upper() for v in mapping.credit_values}
+
+    def _name(self, index):
+        if self.header and index < len(self.header) and self.header[index]:
+            return self.header[index]
+        return f"column {index + 1}"
+
+    def _error(self, rownum, index, message):
+        return ParseError(message, where=f"row {rownum}, column {self._name(index)!r}")
+
+    # -- cells -------------------------------------------------------------
+
+    def _date(self, row, index, rownum, parser, required):
+        value = row[index] if index < len(row) else None
+        if type(value) is str:
+            cached = parser._cache.get(value)
+            if cached is not None:
+                return cached
+        if isinstance(value, datetime.datetime):
+            return value.date()
+        if isinstance(value, datetime.date):
+            return value
+        text = _cell_text(value)
+        if not text:
+            if required:
+                raise self._error(rownum, index, "the date is empty")
+            return None
+        if not isinstance(value, str):
+            raise self._error(rownum, index, f"{text!r} is not a date")
+        try:
+            return parser(text)
+        except ValueError as error:
+            raise self._error(
+                rownum,
+                index,
+                f"{text!r} is not a valid date in the format {parser.fmt} ({error})",
+            ) from None
+
+    def _amount(self, row, index, rownum):
+        """Decimal of the cell, or None when empty."""
+        value = row[index] if index is not None and index < len(row) else None
+        if value is None:
+            return None
+        if type(value) is str:
+            text = value.strip()
+            if not text:
+                return None
+            try:
+                return self.amount_parser(text)
+            except (ValueError, InvalidOperation):
+                raise self._error(rownum, index, f"{text!r} is not a number") from None
+        if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+            raise self._error(rownum, index, f"{value!r} is not a number")
+        # str() of a float is its shortest repr: no binary noise in the Decimal.
+        return Decimal(str(value))
+
+    def _text(self, row, index):
+        if index is None or index >= len(row):
+            return ""
+        value = row[index]
+        return value.strip() if type(value) is str else _cell_text(value)
+
+    def _row_amount(self, row, rownum):
+        mapping = self.mapping
+        cols = self.cols
+        if mapping.amount_mode == "signed":
+            amount = self._amount(row, cols["amount"], rownum)
+            if amount is None:
+                raise self._error(rownum, cols["amount"], "the amount is empty")
+        elif mapping.amount_mode == "debit_credit":
+            debit = self._amount(row, cols["debit"], rownum)
+            credit = self._amount(row, cols["credit"], rownum)
+            if debit is None and credit is None:
+                raise self._error(
+                    rownum, cols["debit"], "neither a debit nor a credit amount"
+                )
+            amount = abs(credit or 0) - abs(debit or 0)
+        else:
+            amount = self._amount(row, cols["amount"], rownum)
+            if amount is None:
+                raise self._error(rownum, cols["amount"], "the amount is empty")
+            indicator = self._text(row, cols["dc_indicator"]).upper()
+            if indicator in self.debit_values:
+                amount = -abs(amount)
+            elif indicator in self.credit_values:
+                amount = abs(amount)
+            else:
+                raise self._error(
+                    rownum,
+                    cols["dc_indicator"],
+                    f"{indicator!r} is neither a debit value "
+                    f"({'/'.join(mapping.debit_values)}) nor a credit value "
+                    f"({'/'.join(mapping.credit_values)})",
+                )
+        return -amount if mapping.invert_sign else amount
+
+    # -- the pass ----------------------------------------------------------
+
+    def run(self, rows):
+        mapping = self.mapping
+        rows = iter(rows)
+        rownum = sum(1 for _row in itertools.islice(rows, mapping.header_rows))
+        if rownum < mapping.header_rows:
+            raise ParseError(
+                f"the file has {rownum} rows, fewer than the "
+                f"{mapping.header_rows} to skip"
+            )
+        header = None
+        if mapping.has_header:
+            for row in rows:
+                rownum += 1
+                if not _is_blank(row):
+                    header = [_cell_text(cell) for cell in row]
+                    break
+            if header is None:
+                raise ParseError("the file has no header row and no transactions")
+        self._setup(header)
+        groups = {}
+        pending = []  # the last footer_rows non-blank rows, held back
+        footer = mapping.footer_rows
+        for row in rows:
+            rownum += 1
+            if _is_blank(row):
+                continue
+            if footer:
+                pending.append((rownum, row))
+                if len(pending) <= footer:
+                    continue
+                self._add(groups, *pending.pop(0))
+            else:
+                self._add(groups, rownum, row)
+        if not groups:
+            raise ParseError("the file holds no transactions")
+        return [self._finish(key, group) for key, group in groups.items()]
+
+    def _add(self, groups, rownum, row):
+        mapping = self.mapping
+        cols = self.cols
+        amount = self._row_amount(row, rownum)
+        if mapping.skip_zero_amount and not amount:
+            return
+        date = self._date(row, cols["date"], rownum, self.date_parser, True)
+        value_date = None
+        if cols["value_date"] is not None:
+            value_date = self._date(
+                row, cols["value_date"], rownum, self.value_date_parser, False
+            )
+        currency = self._text(row, cols["currency"]).upper() or None
+        own_account = self._text(row, cols["own_account"]) or None
+        key = (own_account, currency)
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = _Group()
+        balance = None
+        if cols["balance"] is not None:
+            balance = self._amount(row, cols["balance"], rownum)
+        elif cols["balance_before"] is not None:
+            before = self._amount(row, cols["balance_before"], rownum)
+            if before is not None:
+                balance = before + amount
+        label = _join_text([self._text(row, c) for c in self.label_cols])
+        notes = _join_text([self._text(row, c) for c in self.note_cols])
+        if notes:
+            notes = " ".join(notes.split())
+        partner = _clean_text(self._text(row, cols["partner_name"])) or None
+        if label:
+            label = _clean_text(label)
+        else:
+            label = partner or _clean_text(notes)
+        foreign_amount = None
+        foreign_currency = None
+        if cols["foreign_amount"] is not None:
+            foreign_amount = self._amount(row, cols["foreign_amount"], rownum)
+            if foreign_amount is not None:
+                if not foreign_amount:
+                    foreign_amount = None
+                elif (foreign_amount < 0) != (amount < 0):
+                    # Banks write the original amount unsigned or with the
+                    # other side's sign; it always moves with the amount.
+                    foreign_amount = -foreign_amount
+        if cols["foreign_currency"] is not None:
+            foreign_currency = self._text(row, cols["foreign_currency"]).upper() or None
+            if foreign_amount is None or foreign_currency == currency:
+                foreign_currency = None
+                foreign_amount = None
+        raw = {"row": rownum}
+        for index, name in self.raw_cols:
+            if index < len(row):
+                text = _cell_text(row[index])
+                if text:
+                    raw[name] = text
+        unique_id = self._text(row, cols["unique_id"]) or None
+        group.add(
+            Transaction(
+                date=date,
+                amount=amount,
+                value_date=value_date,
+                currency=currency,
+                foreign_amount=foreign_amount,
+                foreign_currency=foreign_currency,
+                label=label,
+                narration=notes,
+                ref=self._text(row, cols["ref"]) or None,
+                unique_import_id=unique_id,
+                partner_name=partner,
+                account_number=self._text(row, cols["account_number"]) or None,
+                raw=raw,
+            ),
+            balance,
+        )
+
+    def _finish(self, key, group):
+        own_account, currency = key
+        mapping = self.mapping
+        statement = ParsedStatement(
+            account_number=own_account or mapping.statement_account_number,
+            currency=currency or mapping.statement_currency,
+            transactions=group.transactions,
+        )
+        dates = [t.date for t in group.transactions]
+        statement.date = max(dates)
+        statement.balance_start, statement.balance_end = group.balances()
+        return statement
+
+
+class _Group:
+    """Transactions of one statement and what the balance column needs."""
+
+    def __init__(self):
+        self.transactions = []
+        # (date, amount, balance) of the first two and the last two rows.
+        self.head = []
+        self.tail = []
+
+    def add(self, transaction, balance):
+        self.transactions.append(transaction)
+        if balance is None:
+            return
+        item = (transaction.date, transaction.amount, balance)
+        if len(self.head) < 2:
+            self.head.append(item)
+        self.tail.append(item)
+        if len(self.tail) > 2:
+            del self.tail[0]
+
+    def balances(self):
+        """``(balance_start, balance_end)`` from a running balance column.
+
+        Rows may run oldest first or newest first: dates decide, and when the
+        first and last dates are equal, the first two balances do.
+        """
+        if not self.head:
+            return None, None
+        first, last = self.head[0], self.tail[-1]
+        descending = last[0] < first[0]
+        if first[0] == last[0] and len(self.head) == 2:
+            second = self.head[1]
+            ascending_ok = second[2] - first[2] == second[1]
+            descending_ok = first[2] - second[2] == first[1]
+            descending = descending_ok and not ascending_ok
+        if descending:
+            return last[2] - last[1], first[2]
+        return first[2] - first[1], last[2]
+
+
+# The registry maps both "csv" and "xlsx" to this module: these delegate to the
+# thin format modules (imported late, they import this one).
+def sniff_csv(data):
+    """See :func:`.csv_format.sniff`."""
+    from . import csv_format  # noqa: PLC0415
+
+    return csv_format.sniff(data)
+
+
+def parse_csv(data, **options):
+    """See :func:`.csv_format.parse`."""
+    from . import csv_format  # noqa: PLC0415
+
+    return csv_format.parse(data, **options)
+
+
+def sniff_xlsx(data):
+    """See :func:`.xlsx.sniff`."""
+    from . import xlsx  # noqa: PLC0415
+
+    return xlsx.sniff(data)
+
+
+def parse_xlsx(data, **options):
+    """See :func:`.xlsx.parse`."""
+    from . import xlsx  # noqa: PLC0415
+
+    return xlsx.parse(data, **options)

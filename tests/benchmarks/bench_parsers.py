@@ -1,0 +1,211 @@
+"""Benchmark the statement parsers against raw parsing floors.
+
+Generates synthetic statements with /work/shared/bench/gen_statements.py (run
+from that path, never copied here), then, for every format and size, runs each
+measurement in a fresh subprocess and prints seconds, transactions per second
+and peak memory (``ru_maxrss`` growth over the process's state just before
+parsing, so C allocations by lxml count too).
+
+Floors: CAMT = lxml iterparse reading amount/date/ref per entry and clearing;
+CSV = ``csv.reader`` over the decoded text; OFX = ``ofxparse`` alone.
+A parser or floor library that is missing prints "n/a".
+
+Usage::
+
+    python tests/benchmarks/bench_parsers.py [--sizes 1000,10000,100000]
+        [--formats camt,ofx,csv] [--generator PATH] [--keep DIR]
+"""
+
+import argparse
+import json
+import os
+import pathlib
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+DEFAULT_GENERATOR = pathlib.Path("/work/shared/bench/gen_statements.py")
+FILE_NAMES = {"camt": "camt053_{n}.xml", "ofx": "ofx_{n}.ofx", "csv": "csv_{n}.csv"}
+
+
+# ------------------------------------------------------------------ in the child
+
+
+def _floor_camt(data):
+    import io
+
+    from lxml import etree
+
+    rows = []
+    for _event, elem in etree.iterparse(io.BytesIO(data), tag="{*}Ntry"):
+        ns = elem.tag[: elem.tag.index("}") + 1]
+        rows.append(
+            (
+                elem.findtext(f"{ns}Amt"),
+                elem.findtext(f"{ns}BookgDt/{ns}Dt"),
+                elem.findtext(f"{ns}AcctSvcrRef"),
+            )
+        )
+        elem.clear()
+        while elem.getprevious() is not None:
+            del elem.getparent()[0]
+    return len(rows)
+
+
+def _floor_csv(data):
+    import csv
+    import io
+
+    return sum(1 for _row in csv.reader(io.StringIO(data.decode("utf-8")))) - 1
+
+
+def _floor_ofx(data):
+    import io
+
+    import ofxparse
+
+    ofx = ofxparse.OfxParser.parse(io.BytesIO(data))
+    return sum(len(account.statement.transactions) for account in ofx.accounts)
+
+
+def _ours(fmt, data):
+    sys.path.insert(0, str(REPO))
+    from account_bank_statement_import.parsers import parse_file
+
+    code = "csv" if fmt == "csv" else fmt
+    # the 100,000-line files exceed the default 50 MB upload limit
+    statements = parse_file(data, format=code, max_size=None)
+    return sum(len(stmt.transactions) for stmt in statements)
+
+
+def _prepare(kind, fmt):
+    """Import what the measurement needs, before the baseline is taken."""
+    if kind == "ours":
+        sys.path.insert(0, str(REPO))
+        from account_bank_statement_import import parsers
+
+        if fmt not in parsers.available_formats():
+            raise ImportError(f"no {fmt} parser yet")
+        parsers._adapter(fmt)
+        return lambda data: _ours(fmt, data)
+    floor = {"camt": _floor_camt, "csv": _floor_csv, "ofx": _floor_ofx}[fmt]
+    if fmt == "camt":
+        import lxml.etree  # noqa: F401
+    elif fmt == "ofx":
+        import ofxparse  # noqa: F401
+    return floor
+
+
+def measure(kind, fmt, path):
+    """Run one measurement; print a JSON line (this runs in a subprocess)."""
+    try:
+        run = _prepare(kind, fmt)
+    except ImportError as error:
+        print(json.dumps({"status": "n/a", "reason": str(error)}))
+        return
+    data = pathlib.Path(path).read_bytes()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    start = time.perf_counter()
+    count = run(data)
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(
+        json.dumps(
+            {
+                "status": "ok",
+                "count": count,
+                "seconds": seconds,
+                "peak_mb": max(peak - before, 0) / 1024,
+            }
+        )
+    )
+
+
+# ------------------------------------------------------------------ the driver
+
+
+def generate(generator, out, sizes, formats):
+    if not generator.exists():
+        sys.exit(
+            f"error: the statement generator {generator} is missing; it is "
+            "provided in /work/shared/bench (pass --generator PATH)"
+        )
+    command = [sys.executable, str(generator), "--out", str(out), "--formats", ",".join(formats)]
+    for size in sizes:
+        command += ["--n", str(size)]
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+
+
+def run_child(kind, fmt, path):
+    result = subprocess.run(
+        [sys.executable, __file__, "--measure", kind, fmt, str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode:
+        return {"status": "error", "reason": result.stderr.strip().splitlines()[-1:]}
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def fmt_row(fmt, size, kind, res):
+    if res["status"] != "ok":
+        return f"{fmt:<5} {size:>8,} {kind:<6} {'n/a':>9} {'n/a':>11} {'n/a':>9}  " + (
+            str(res.get("reason", ""))
+        )
+    rate = res["count"] / res["seconds"] if res["seconds"] else float("inf")
+    return (
+        f"{fmt:<5} {size:>8,} {kind:<6} {res['seconds']:>9.3f} {rate:>11,.0f} "
+        f"{res['peak_mb']:>9.1f}  count={res['count']}"
+    )
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--formats", default="camt,ofx,csv")
+    parser.add_argument("--generator", default=str(DEFAULT_GENERATOR))
+    parser.add_argument("--keep", help="directory for the generated files (kept)")
+    parser.add_argument(
+        "--ofx-floor-max",
+        type=int,
+        default=20_000,
+        help="skip the ofxparse floor above this size (it is quadratic: "
+        "about 45 s at 10,000 lines, over an hour at 100,000)",
+    )
+    parser.add_argument(
+        "--measure", nargs=3, metavar=("KIND", "FORMAT", "PATH"), help=argparse.SUPPRESS
+    )
+    args = parser.parse_args(argv)
+    if args.measure:
+        measure(*args.measure)
+        return 0
+    sizes = [int(size) for size in args.sizes.split(",")]
+    formats = [code.strip() for code in args.formats.split(",")]
+    unknown = set(formats) - set(FILE_NAMES)
+    if unknown:
+        parser.error(f"no generator output for {sorted(unknown)}")
+    with tempfile.TemporaryDirectory() as tmp:
+        out = pathlib.Path(args.keep or tmp)
+        out.mkdir(parents=True, exist_ok=True)
+        generate(pathlib.Path(args.generator), out, sizes, formats)
+        print(f"{'fmt':<5} {'n':>8} {'parser':<6} {'seconds':>9} {'tx/s':>11} {'peak MB':>9}")
+        for fmt in formats:
+            for size in sizes:
+                path = out / FILE_NAMES[fmt].format(n=size)
+                mb = os.path.getsize(path) / 1e6
+                for kind in ("ours", "floor"):
+                    if kind == "floor" and fmt == "ofx" and size > args.ofx_floor_max:
+                        skipped = {"status": "n/a", "reason": "skipped (--ofx-floor-max)"}
+                        print(fmt_row(fmt, size, kind, skipped))
+                        continue
+                    print(fmt_row(fmt, size, kind, run_child(kind, fmt, path)), flush=True)
+                print(f"{'':<5} {'':>8} file {mb:.1f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

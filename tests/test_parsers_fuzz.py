@@ -1,0 +1,85 @@
+"""Property tests: whatever the bytes, parsers return statements or raise ParseError.
+
+Runs over every format the registry can import (formats written later join
+automatically) plus the registry's own ``parse_file``.
+"""
+
+import pathlib
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from account_bank_statement_import import parsers
+from account_bank_statement_import.parsers import ParseError, parse_file
+from account_bank_statement_import.parsers.result import ParsedStatement
+
+CORPUS = pathlib.Path("/work/shared/corpus")
+FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SAMPLES = sorted(
+    path
+    for path in CORPUS.glob("*/*")
+    if path.is_file()
+    and ".expected." not in path.name
+    and path.parent.name != "_licenses"
+    and path.stat().st_size < 40_000
+)
+
+
+def formats():
+    return parsers.available_formats()
+
+
+def check(parse, data):
+    try:
+        result = parse(data)
+    except ParseError:
+        return
+    assert isinstance(result, list)
+    assert all(isinstance(stmt, ParsedStatement) for stmt in result)
+
+
+@pytest.mark.parametrize("code", formats())
+@FUZZ
+@given(data=st.binary(max_size=2000))
+def test_random_bytes(code, data):
+    check(parsers._adapter(code).parse, data)
+
+
+@pytest.mark.parametrize("code", formats())
+@FUZZ
+@given(
+    sample=st.sampled_from(SAMPLES),
+    cuts=st.lists(
+        st.tuples(st.integers(0, 40_000), st.integers(0, 64), st.binary(max_size=16)),
+        min_size=1,
+        max_size=6,
+    ),
+)
+def test_mutated_samples(code, sample, cuts):
+    """Splice, truncate and overwrite real files (a CAMT tag, an MT940 date...)."""
+    data = bytearray(sample.read_bytes())
+    for position, length, replacement in cuts:
+        position %= len(data) + 1
+        data[position : position + length] = replacement
+    check(parsers._adapter(code).parse, bytes(data))
+
+
+@FUZZ
+@given(
+    data=st.one_of(
+        st.binary(max_size=2000),
+        st.sampled_from(SAMPLES).map(lambda path: path.read_bytes()[:3000]),
+    )
+)
+def test_parse_file_any_bytes(data):
+    check(lambda raw: parse_file(raw, filename="fuzz.bin"), data)
+
+
+@FUZZ
+@given(
+    text=st.text(alphabet=st.sampled_from(list(":0123456789CDRFMN,/?\n-ABEUR{}")), max_size=400)
+)
+def test_mt940_like_text(text):
+    """Text made of MT940's own alphabet reaches deep into the field parsing."""
+    check(parsers._adapter("mt940").parse, (":20:X\n" + text).encode())
