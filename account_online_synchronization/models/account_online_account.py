@@ -142,8 +142,12 @@ class AccountOnlineAccount(models.Model):
             date=transactions[-1].date,
             transactions=[self._to_transaction(txn, provider) for txn in transactions],
         )
+        # "none" is one statement per synchronization (per batch for a big one); the
+        # builder's "none" would mean no statement at all.
+        period = journal.online_sync_period
         result = self.env["account.bank.statement.line.builder"]._import_statements(
-            journal, [statement], group_by=journal.online_sync_period
+            journal, [statement], group_by=None if period == "none" else period,
+            source=f"online:{provider}",
         )
         return len(result["lines"])
 
@@ -158,7 +162,7 @@ class AccountOnlineAccount(models.Model):
             foreign_currency=txn.foreign_currency or None,
             label=txn.label,
             ref=txn.end_to_end_ref or None,
-            unique_import_id=f"online:{provider}:{txn.id}",
+            unique_import_id=txn.id,  # the builder prefixes "online:<provider>:"
             partner_name=txn.partner_name or None,
             account_number=txn.counterparty_account or None,
             transaction_type=txn.bank_transaction_code or None,

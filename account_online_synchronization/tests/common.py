@@ -3,7 +3,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 
-from odoo.tests import Form, TransactionCase, new_test_user
+from odoo.tests import Form, HttpCase, TransactionCase, new_test_user
 
 from odoo.addons.account_online_synchronization.sandbox import (
     DEMO_SECRET_ID,
@@ -24,7 +24,7 @@ COUNTRY_OF = {
 PHONE = "+32470123456"
 
 
-class OnlineSyncCase(TransactionCase):
+class OnlineSyncMixin:
     """A real sandbox bank (HTTP on 127.0.0.1, random port) and a configured company.
 
     The sandbox's daily quota is off (tests synchronize one account many times a day);
@@ -45,8 +45,15 @@ class OnlineSyncCase(TransactionCase):
             cls.env, login="aos_manager",
             groups="account.group_account_manager,account.group_account_user",
         )
-        cls.journal = cls.env["account.journal"].create({
-            "name": "Online Bank", "type": "bank", "code": "ONLB",
+        # The sandbox's accounts are in euros (the test company's currency may not be).
+        cls.eur = cls.env.ref("base.EUR")
+        cls.eur.active = True
+        cls.journal = cls.new_journal("Online Bank", "ONLB")
+
+    @classmethod
+    def new_journal(cls, name, code, **values):
+        return cls.env["account.journal"].create({
+            "name": name, "type": "bank", "code": code, "currency_id": cls.eur.id, **values,
         })
 
     def setUp(self):
@@ -122,3 +129,11 @@ class OnlineSyncCase(TransactionCase):
     @staticmethod
     def days_ago(days):
         return date.today() - timedelta(days=days)
+
+
+class OnlineSyncCase(OnlineSyncMixin, TransactionCase):
+    """Transaction case with the sandbox bank."""
+
+
+class OnlineSyncHttpCase(OnlineSyncMixin, HttpCase):
+    """HTTP case (routes, tours) with the sandbox bank."""

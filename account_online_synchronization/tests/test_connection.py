@@ -115,6 +115,22 @@ class TestConnection(OnlineSyncCase):
         self.assertEqual(len(self.requests_to("/transactions/")), 2)
         self.assertTrue(current.account_online_account_id.last_sync)
 
+    def test_account_in_another_currency_than_journal_is_refused(self):
+        link = self.connect(per_day=0)
+        usd_journal = self.env["account.journal"].create({
+            "name": "USD Bank", "type": "bank", "code": "USDB",
+            "currency_id": self.env.ref("base.USD").id,
+        })
+        if usd_journal.currency_id == self.company.currency_id:
+            usd_journal.currency_id = False
+        wizard = self.env["account.online.account.selection"].create(
+            {"account_online_link_id": link.id}
+        )
+        wizard.line_ids[0].journal_id = usd_journal
+        with self.assertRaisesRegex(UserError, "is in EUR"):
+            wizard.action_confirm()
+        self.assertFalse(usd_journal.account_online_account_id)
+
     def test_same_journal_twice_is_refused(self):
         link = self.connect(per_day=0)
         wizard = self.env["account.online.account.selection"].create(

@@ -18,7 +18,8 @@ class TestSecurity(OnlineSyncCase):
             company_id=cls.company_b.id, company_ids=[(6, 0, cls.company_b.ids)],
         )
         cls.journal_b = cls.env["account.journal"].with_company(cls.company_b).create(
-            {"name": "Bank B", "type": "bank", "code": "BNKB", "company_id": cls.company_b.id}
+            {"name": "Bank B", "type": "bank", "code": "BNKB", "company_id": cls.company_b.id,
+             "currency_id": cls.eur.id}
         )
 
     def test_secrets_readable_by_administrators_only(self):

@@ -61,6 +61,17 @@ class AccountOnlineAccountSelection(models.TransientModel):
         journals = chosen.journal_id
         if len(journals) < len(chosen.filtered("journal_id")):
             raise UserError(self.env._("Two accounts cannot go to the same journal."))
+        for line in chosen.filtered("journal_id"):
+            journal_currency = line.journal_id.currency_id or self.company_id.currency_id
+            if line.currency_id and line.currency_id != journal_currency:
+                raise UserError(self.env._(
+                    "The account %(account)s is in %(currency)s: it cannot go to the journal "
+                    "%(journal)s, which is in %(journal_currency)s. Leave the journal empty "
+                    "to create one in the right currency.",
+                    account=line.name, currency=line.currency_id.name,
+                    journal=line.journal_id.display_name,
+                    journal_currency=journal_currency.name,
+                ))
         for line in self.line_ids - chosen:
             line.account_online_account_id.journal_ids.account_online_account_id = False
         for line in chosen:
