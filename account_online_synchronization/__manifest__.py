@@ -19,6 +19,11 @@
         "views/menus.xml",
         "data/ir_cron.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "account_online_synchronization/static/tests/tours/*.js",
+        ],
+    },
     "post_init_hook": "post_init_hook",
     "auto_install": ["account"],
 }

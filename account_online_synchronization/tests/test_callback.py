@@ -53,3 +53,18 @@ class TestCallbackRoute(OnlineSyncHttpCase):
         self.assertEqual(self.last_link().state, "disconnected")
         self.authenticate("aos_manager", "aos_manager")
         self.assertEqual(self.callback({"ref": "f" * 32}).status_code, 404)
+
+
+@tagged("post_install", "-at_install")
+class TestDashboardTour(OnlineSyncHttpCase):
+    def test_dashboard_card_error_and_synchronize_now(self):
+        link = self.connect(per_day=2)
+        self.attach(link)
+        self.add_line(self.journal, self.days_ago(3))
+        self.sandbox.inject_fault("500", path="/transactions/", count=3)  # with retries
+        link.action_fetch_transactions()
+        self.assertEqual(link.state, "error")
+        self.start_tour("/odoo/action-account.open_account_journal_dashboard_kanban",
+                        "account_online_synchronization_dashboard", login="aos_manager")
+        self.assertEqual(link.state, "connected")
+        self.assertTrue(self.lines().filtered("online_transaction_identifier"))
