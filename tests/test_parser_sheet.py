@@ -572,3 +572,56 @@ def test_date_parser_strict():
     for bad in ("31.02.18", "28.13.18", "2018-03-28", "28.03.2018"):
         with pytest.raises(ValueError):
             parse(bad)
+
+
+# -- the fast row path must give exactly what the general one gives ---------
+
+
+def _without_fast_path(monkeypatch, data, **options):
+    monkeypatch.setattr(sheet._Parser, "_fast_add", lambda self: None)
+    try:
+        return csv_format.parse(data, **options)
+    finally:
+        monkeypatch.undo()
+
+
+@pytest.mark.parametrize(
+    "path", sorted((CORPUS / "csv").glob("*.csv")), ids=lambda path: path.name
+)
+def test_fast_row_path_matches_general_path(path, monkeypatch):
+    data = path.read_bytes()
+    try:
+        fast = csv_format.parse(data)
+    except ParseError as error:
+        with pytest.raises(ParseError) as slow_error:
+            _without_fast_path(monkeypatch, data)
+        assert str(slow_error.value) == str(error)
+        return
+    slow = _without_fast_path(monkeypatch, data)
+    assert [s.to_json() for s in fast] == [s.to_json() for s in slow]
+
+
+def test_fast_row_path_falls_back_on_odd_rows(monkeypatch):
+    data = (
+        b"Date;Amount;Name;Balance;Memo\n"
+        b"2024-01-02;1.00;A  B;101.00;x\n"
+        b"2024-01-03; ;C;101.00;y\n"  # empty amount: the general path words it
+    )
+    mapping = {
+        "date": "Date",
+        "amount": "Amount",
+        "partner_name": "Name",
+        "balance": "Balance",
+        "delimiter": ";",
+    }
+    with pytest.raises(ParseError, match="the amount is empty") as error:
+        csv_format.parse(data, mapping=mapping)
+    assert error.value.where == "row 3, column 'Amount'"
+    rows = data.replace(b"2024-01-03; ;C", b"2024-01-03;2.5;C ").replace(
+        b";x\n", b"\n"
+    )  # a short row, an unclean name
+    fast = csv_format.parse(rows, mapping=mapping)
+    slow = _without_fast_path(monkeypatch, rows, mapping=mapping)
+    assert [s.to_json() for s in fast] == [s.to_json() for s in slow]
+    assert [t.partner_name for t in fast[0].transactions] == ["A B", "C"]
+    assert fast[0].transactions[1].raw == {"row": 3, "Memo": "y"}

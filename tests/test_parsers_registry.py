@@ -88,7 +88,10 @@ def test_filename_filled_in_errors():
     data = (CORPUS / "mt940/mt940__self-provided__february_30.sta").read_bytes()
     with pytest.raises(ParseError) as info:
         parse_file(data, filename="feb.sta")
-    assert str(info.value) == "feb.sta, line 6 (:61:): invalid date '160230'"
+    assert str(info.value) == (
+        "feb.sta, line 6 (:61:): invalid date '160230' "
+        "(expected format %y%m%d): day is out of range for month"
+    )
 
 
 def test_oversize_refused_before_detection():
@@ -181,7 +184,8 @@ def test_cli_errors():
     assert result.returncode == 1
     assert result.stdout == ""
     assert result.stderr.strip() == (
-        "error: mt940__self-provided__february_30.sta, line 6 (:61:): invalid date '160230'"
+        "error: mt940__self-provided__february_30.sta, line 6 (:61:): invalid date "
+        "'160230' (expected format %y%m%d): day is out of range for month"
     )
     assert "Traceback" not in result.stderr
     result = run_cli(str(CORPUS / "camt053/camt__camt053.v2.minimal.xml"), "--option", "bogus=1")

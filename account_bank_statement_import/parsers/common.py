@@ -8,7 +8,8 @@ Everything here is pure Python (plus lxml) and raises only
   parse XML safely (no entity expansion, no network, no DTD loading, no huge
   trees) and refuse any DOCTYPE declaring entities (XXE, billion laughs).
 - :func:`decode_text` / :func:`guess_encoding`: bytes to text (BOM, declared
-  charset, UTF-8, then cp1252 and finally latin-1, so no byte is ever dropped).
+  charset, UTF-8, then cp1252 and finally latin-1, so no byte is ever dropped);
+  :func:`decode_as`: bytes to text in an encoding the user chose, strictly.
 - :func:`parse_date`, :func:`parse_iso_date`: strict dates (Feb 31 is an error).
 - :func:`parse_decimal`: :class:`~decimal.Decimal` from text with given separators.
 
@@ -165,6 +166,25 @@ def decode_text(data, declared=None):
             "is not valid text in that encoding",
             where=f"byte {error.start + bom_len}",
         ) from error
+
+
+def decode_as(data, encoding):
+    """Decode ``data`` strictly as ``encoding`` (the user's choice).
+
+    A byte that does not fit raises :class:`ParseError` naming its line, so
+    the user can pick another encoding; an unknown codec name is refused too.
+    """
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise ParseError(
+            f"the file is not valid {encoding} (byte 0x{data[error.start]:02x}); "
+            "choose another encoding",
+            where=f"line {line}",
+        ) from None
+    except LookupError:
+        raise ParseError(f"unknown encoding {encoding!r}") from None
 
 
 # --------------------------------------------------------------------------- dates

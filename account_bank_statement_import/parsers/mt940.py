@@ -40,7 +40,7 @@ give e.g. ``"cp852"`` for Central European DOS exports), ``max_size`` (bytes).
 import datetime
 import re
 
-from .common import MAX_FILE_SIZE, check_size, decode_text, parse_decimal
+from .common import MAX_FILE_SIZE, check_size, decode_as, decode_text, parse_date, parse_decimal
 from .errors import ParseError
 from .result import ParsedStatement, Transaction
 
@@ -79,13 +79,7 @@ def sniff(data):
 def parse(data, *, encoding=None, max_size=MAX_FILE_SIZE):
     """Parse an MT940/MT942 file (see the module docstring)."""
     check_size(data, max_size)
-    if encoding:
-        try:
-            text = data.decode(encoding)
-        except (LookupError, UnicodeDecodeError) as error:
-            raise ParseError(f"cannot decode the file as {encoding}: {error}") from None
-    else:
-        text = decode_text(data)
+    text = decode_as(data, encoding) if encoding else decode_text(data)
     if not text.strip():
         raise ParseError("empty file")
     fields = _fields(text)
@@ -324,10 +318,7 @@ def _balance(value, where):
 
 
 def _date(text, fmt, where):
-    try:
-        return datetime.datetime.strptime(text, fmt).date()
-    except ValueError:
-        raise ParseError(f"invalid date {text!r}", where=where) from None
+    return parse_date(text, fmt, where=where)
 
 
 def _entry_date(mmdd, value_date, where):

@@ -61,7 +61,7 @@ import datetime
 import re
 from decimal import Decimal
 
-from .common import MAX_FILE_SIZE, check_size, decode_text
+from .common import MAX_FILE_SIZE, check_size, decode_as, decode_text
 from .errors import ParseError
 from .result import ParsedStatement, Transaction
 
@@ -313,13 +313,7 @@ def parse(
     check_size(data, max_size)
     if not data.strip():
         raise ParseError("empty file")
-    if encoding:
-        try:
-            text = data.decode(encoding)
-        except (LookupError, UnicodeDecodeError) as error:
-            raise ParseError(f"cannot decode the file as {encoding}: {error}") from None
-    else:
-        text = decode_text(data)
+    text = decode_as(data, encoding) if encoding else decode_text(data)
     if not text.lstrip("\ufeff \t\r\n").startswith(("!", "#")):
         raise ParseError("not a QIF file (no '!Type:' header)", "line 1")
     records = list(_read_records(text.lstrip("\ufeff")))

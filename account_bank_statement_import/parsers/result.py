@@ -21,7 +21,7 @@ import datetime
 from decimal import Decimal
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(slots=True)
 class Transaction:
     """One booked movement on the account."""
 
@@ -46,7 +46,7 @@ class Transaction:
         return _jsonable(dataclasses.asdict(self))
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(slots=True)
 class ParsedStatement:
     """One statement of one account, as written in the file."""
 

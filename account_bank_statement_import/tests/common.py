@@ -35,7 +35,8 @@ class ImportCase(TransactionCase):
         cls.company = cls.env.company
         cls.accountant = new_test_user(
             cls.env, login="bsi_builder_accountant",
-            groups="account.group_account_manager,account.group_account_user",
+            groups="account.group_account_manager,account.group_account_user,"
+                   "base.group_partner_manager",
             company_id=cls.company.id, company_ids=[(6, 0, cls.company.ids)],
         )
         cls.env = cls.env(user=cls.accountant)

@@ -56,10 +56,24 @@ def _floor_camt(data):
 
 
 def _floor_csv(data):
-    import csv
-    import io
+    """csv.reader, then amount (Decimal), date and reference of every row.
 
-    return sum(1 for _row in csv.reader(io.StringIO(data.decode("utf-8")))) - 1
+    Counting rows alone would extract nothing; this is the CSV twin of the
+    CAMT floor (amount/date/ref per entry, kept in a list).
+    """
+    import csv
+    import datetime
+    import io
+    from decimal import Decimal
+
+    reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""))
+    header = next(reader)
+    amount, date, ref = (header.index(name) for name in ("Amount", "Date", "Reference"))
+    rows = [
+        (Decimal(row[amount]), datetime.date.fromisoformat(row[date]), row[ref])
+        for row in reader
+    ]
+    return len(rows)
 
 
 def _floor_ofx(data):
