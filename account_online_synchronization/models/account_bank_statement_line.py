@@ -12,6 +12,11 @@ class AccountBankStatementLine(models.Model):
         "account.online.account", readonly=True, copy=False, index="btree_not_null",
         ondelete="set null",
     )
+    online_possible_duplicate = fields.Boolean(
+        string="Possible Duplicate", readonly=True, copy=False,
+        help="The bank gave no id and sent another transaction with the very same "
+        "details: check that both really happened.",
+    )
 
     _unique_online_transaction_per_journal = models.Constraint(
         "unique (journal_id, online_transaction_identifier)",

@@ -1,4 +1,5 @@
 from odoo import fields, models
+from odoo.exceptions import UserError
 
 
 class AccountJournal(models.Model):
@@ -10,6 +11,15 @@ class AccountJournal(models.Model):
     )
     account_online_link_id = fields.Many2one(
         related="account_online_account_id.account_online_link_id", string="Bank Connection",
+    )
+    account_online_link_state = fields.Selection(
+        related="account_online_link_id.state", string="Connection State"
+    )
+    account_online_error_description = fields.Text(
+        related="account_online_link_id.error_description", string="Synchronization Error"
+    )
+    account_online_error_reference = fields.Char(
+        related="account_online_link_id.error_reference", string="Error Reference"
     )
     online_sync_period = fields.Selection(
         [
@@ -34,3 +44,20 @@ class AccountJournal(models.Model):
         sources = super().__get_bank_statements_available_sources()
         sources.append(("online_sync", self.env._("Online Synchronization")))
         return sources
+
+    def action_online_sync_now(self):
+        """"Synchronize Now" on the dashboard card: synchronize the journal's connection."""
+        links = self.account_online_link_id
+        if not links:
+            raise UserError(self.env._("This journal has no online bank account."))
+        return links.action_fetch_transactions()
+
+    def action_online_open_connection(self):
+        """Open the journal's bank connection (error details, reconnect buttons)."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "account.online.link",
+            "res_id": self.account_online_link_id.id,
+            "view_mode": "form",
+        }

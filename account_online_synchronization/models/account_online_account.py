@@ -1,5 +1,18 @@
+import json
+import logging
+from datetime import date, timedelta
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+
+from odoo.addons.account_bank_statement_import.parsers.result import (
+    ParsedStatement,
+    Transaction,
+)
+
+from ..providers import exceptions as provider_exceptions
+
+_logger = logging.getLogger(__name__)
 
 
 class AccountOnlineAccount(models.Model):
@@ -28,6 +41,10 @@ class AccountOnlineAccount(models.Model):
     journal_ids = fields.One2many(
         "account.journal", "account_online_account_id", string="Journal"
     )
+    pending_transaction_ids = fields.One2many(
+        "account.online.pending.transaction", "account_online_account_id",
+        string="Pending Transactions", readonly=True,
+    )
 
     _unique_identifier_per_link = models.Constraint(
         "unique (account_online_link_id, online_identifier)",
@@ -44,3 +61,152 @@ class AccountOnlineAccount(models.Model):
                         name=account.name,
                     )
                 )
+
+    # -- synchronization --------------------------------------------------------------
+
+    def _get_fetch_range(self, journal, today):
+        """Return ``(date_from, date_to)`` of the next fetch.
+
+        From the day after ``last_sync``; on the first synchronization, from the day after
+        the journal's last transaction, or (empty journal) as far back as the bank's
+        consent allows. Never on or before the company's lock date for this journal.
+        """
+        link = self.account_online_link_id
+        oldest = today - timedelta(days=max(link.history_days - 1, 0))
+        if self.last_sync:
+            date_from = self.last_sync + timedelta(days=1)
+        else:
+            last_line = self.env["account.bank.statement.line"].search(
+                [("journal_id", "=", journal.id)], order="date desc, id desc", limit=1
+            )
+            date_from = last_line.date + timedelta(days=1) if last_line else oldest
+        lock_date = journal.company_id._get_user_fiscal_lock_date(journal, ignore_exceptions=True)
+        if lock_date and lock_date > date.min:
+            date_from = max(date_from, lock_date + timedelta(days=1))
+        date_from = min(max(date_from, oldest), today)
+        return date_from, today
+
+    def _sync_transactions(self, client, commit=False):
+        """Fetch and book the account's transactions; return the number of lines made.
+
+        Booked transactions become statement lines through the shared builder, in
+        batches of whole days; ``last_sync`` advances with each batch (committed in the
+        cron), so an interrupted run resumes after the last batch and a repeated one skips
+        what exists (ids are unique per journal). Pending transactions are only listed.
+        """
+        self.ensure_one()
+        journal = self.journal_ids[:1]
+        link = self.account_online_link_id
+        today = fields.Date.today()
+        date_from, date_to = self._get_fetch_range(journal, today)
+        lock_date = journal.company_id._get_user_fiscal_lock_date(journal, ignore_exceptions=True)
+        booked, pending = [], []
+        for page in client.fetch_transactions(self.online_identifier, date_from, date_to):
+            for txn in page.transactions:
+                if txn.pending:
+                    pending.append(txn)
+                elif txn.date and date_from <= txn.date and txn.date > lock_date:
+                    booked.append(txn)
+        self._replace_pending(pending)
+        booked.sort(key=lambda txn: (txn.date, txn.id))
+        created = 0
+        for batch in self._split_by_day(booked, link.SYNC_BATCH_SIZE):
+            with self.env.cr.savepoint():
+                created += self._book(journal, batch, link.provider)
+                done_until = min(batch[-1].date, date_to - timedelta(days=1))
+                if not self.last_sync or done_until > self.last_sync:
+                    self.sudo().last_sync = done_until
+            if commit:
+                link._commit_batch()
+        if not self.last_sync or self.last_sync < date_to - timedelta(days=1):
+            self.sudo().last_sync = date_to - timedelta(days=1)
+        self._update_balance(client)
+        return created
+
+    @api.model
+    def _split_by_day(self, transactions, size):
+        """Yield lists of about ``size`` transactions, never splitting one day."""
+        batch = []
+        for txn in transactions:
+            if len(batch) >= size and txn.date != batch[-1].date:
+                yield batch
+                batch = []
+            batch.append(txn)
+        if batch:
+            yield batch
+
+    def _book(self, journal, transactions, provider):
+        statement = ParsedStatement(
+            account_number=self.iban or None,
+            currency=self.currency_id.name or None,
+            date=transactions[-1].date,
+            transactions=[self._to_transaction(txn, provider) for txn in transactions],
+        )
+        # "none" is one statement per synchronization (per batch for a big one); the
+        # builder's "none" would mean no statement at all.
+        period = journal.online_sync_period
+        result = self.env["account.bank.statement.line.builder"]._import_statements(
+            journal, [statement], group_by=None if period == "none" else period,
+            source=f"online:{provider}",
+        )
+        return len(result["lines"])
+
+    def _to_transaction(self, txn, provider):
+        """Turn a provider :class:`Txn` into the builder's :class:`Transaction`."""
+        return Transaction(
+            date=txn.date,
+            amount=txn.amount,
+            value_date=txn.value_date,
+            currency=txn.currency or None,
+            foreign_amount=txn.foreign_amount,
+            foreign_currency=txn.foreign_currency or None,
+            label=txn.label,
+            ref=txn.end_to_end_ref or None,
+            unique_import_id=txn.id,  # the builder prefixes "online:<provider>:"
+            partner_name=txn.partner_name or None,
+            account_number=txn.counterparty_account or None,
+            transaction_type=txn.bank_transaction_code or None,
+            raw={
+                "online_transaction_identifier": txn.id,
+                "online_account_id": self.id,
+                "online_possible_duplicate": txn.possible_duplicate,
+                # Decimals as strings: the raw data must stay JSON-able.
+                "provider": json.loads(json.dumps(txn.raw, default=str)),
+            },
+        )
+
+    def _replace_pending(self, transactions):
+        """Show the bank's not-yet-booked transactions instead of the previous ones."""
+        self.ensure_one()
+        Pending = self.env["account.online.pending.transaction"].sudo()
+        Pending.search([("account_online_account_id", "=", self.id)]).unlink()
+        currencies = {self.currency_id.name: self.currency_id}
+        values = []
+        for txn in transactions:
+            if txn.currency not in currencies:
+                currencies[txn.currency] = self.env["res.currency"].search(
+                    [("name", "=", txn.currency)], limit=1
+                )
+            values.append({
+                "account_online_account_id": self.id,
+                "online_transaction_identifier": txn.id,
+                "date": txn.date,
+                "amount": float(txn.amount),
+                "currency_id": currencies[txn.currency].id or self.currency_id.id,
+                "payment_ref": txn.label,
+                "partner_name": txn.partner_name,
+            })
+        Pending.create(values)
+
+    def _update_balance(self, client):
+        try:
+            report = client.fetch_balance(self.online_identifier)
+        except provider_exceptions.RateLimitError as error:
+            _logger.info("Balance of online account %s skipped: %s", self.id, error.reference)
+            return
+        balance = report.preferred()
+        if balance:
+            self.sudo().write({
+                "balance": float(balance.amount),
+                "balance_date": balance.reference_date or fields.Date.today(),
+            })

@@ -3,6 +3,7 @@
 import argparse
 import hashlib
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -75,17 +76,63 @@ def demo_database(odoo, server, template):
         return name
     log(f"[harness] creating demo database {name}")
     database.clone(server, template, name)
+    run_demo_setup(odoo, server, name)
+    marker.write_text(template)
+    return name
+
+
+def run_demo_setup(odoo, server, name, extra_env=None):
+    """Run demo_setup.py in ``odoo-bin shell`` on the demo database; return its output."""
     conf = database.write_config(odoo, server, name)
     script = (REPO / "tests" / "harness" / "demo_setup.py").read_text()
+    env = {**odoo.env([REPO]), **(extra_env or {})}
     proc = subprocess.run(
         [*odoo.odoo_bin, "shell", "-c", str(conf), "-d", name, "--no-http",
          "--log-level=warn"],
-        input=script, text=True, env=odoo.env([REPO]), capture_output=True, check=False,
+        input=script, text=True, env=env, capture_output=True, check=False,
     )
     if proc.returncode or "Traceback" in proc.stdout + proc.stderr:
         raise SystemExit(f"[harness] demo setup failed:\n{proc.stdout}\n{proc.stderr}")
-    marker.write_text(template)
-    return name
+    return proc.stdout
+
+
+def free_port():
+    """Return a TCP port free on 127.0.0.1 right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_sandbox(odoo):
+    """Start the sandbox bank (``python -m account_online_synchronization.sandbox``)
+    beside Odoo; return ``(process, url)`` once it answers."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen(
+        [odoo.python, "-m", "account_online_synchronization.sandbox", "--port", str(port)],
+        cwd=REPO, env=odoo.env([REPO]), stdout=subprocess.DEVNULL,
+    )
+    for _ in range(100):
+        if proc.poll() is not None:
+            raise SystemExit("[harness] the sandbox bank exited at start")
+        try:
+            with urllib.request.urlopen(f"{url}/", timeout=2) as resp:
+                if resp.status == 200:
+                    return proc, url
+        except OSError:
+            time.sleep(0.1)
+    proc.terminate()
+    raise SystemExit("[harness] the sandbox bank did not answer")
+
+
+def stop(proc):
+    """Terminate a child process we started, then kill it if it lingers."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
 
 def cmd_run(args):
@@ -95,39 +142,50 @@ def cmd_run(args):
     with pg.postgres(database.cache_dir()) as server:
         template = database.ensure_template(odoo, server, log=log)
         name = demo_database(odoo, server, template)
-        conf = database.write_config(odoo, server, name, {
-            "http_port": str(args.port), "log_level": "info",
-        })
         url = f"http://127.0.0.1:{args.port}"
-        proc = subprocess.Popen(
-            [*odoo.odoo_bin, "-c", str(conf), "-d", name], env=odoo.env([REPO]),
-        )
+        sandbox, sandbox_url = start_sandbox(odoo)
         try:
-            for _ in range(120):
-                try:
-                    with urllib.request.urlopen(f"{url}/web/login", timeout=2) as resp:
-                        if resp.status == 200:
-                            break
-                except OSError:
-                    time.sleep(0.5)
-                if proc.poll() is not None:
-                    raise SystemExit("[harness] Odoo exited before it served the demo")
-            log("")
-            log(f"  Demo is up: {url}/web/login")
-            log("  Login: admin   Password: admin   (Ctrl-C to stop)")
-            log("")
-            if args.check:
-                return 0
-            return proc.wait()
-        except KeyboardInterrupt:
-            return 0
+            log(f"[harness] sandbox bank at {sandbox_url}; connecting the demo bank account")
+            output = run_demo_setup(odoo, server, name, {
+                "BANKFEEDS_SANDBOX_URL": sandbox_url, "BANKFEEDS_URL": url,
+            })
+            log("".join(f"[harness] {line}\n" for line in output.splitlines()
+                        if line.startswith("demo ")).rstrip())
+            return serve(odoo, server, name, args, url)
         finally:
-            if proc.poll() is None:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+            stop(sandbox)
+
+
+def serve(odoo, server, name, args, url):
+    """Run Odoo on the demo database until interrupted (or once checked)."""
+    conf = database.write_config(odoo, server, name, {
+        "http_port": str(args.port), "log_level": "info",
+    })
+    proc = subprocess.Popen(
+        [*odoo.odoo_bin, "-c", str(conf), "-d", name], env=odoo.env([REPO]),
+    )
+    try:
+        for _ in range(120):
+            try:
+                with urllib.request.urlopen(f"{url}/web/login", timeout=2) as resp:
+                    if resp.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.5)
+            if proc.poll() is not None:
+                raise SystemExit("[harness] Odoo exited before it served the demo")
+        log("")
+        log(f"  Demo is up: {url}/web/login")
+        log("  Login: admin   Password: admin   (Ctrl-C to stop)")
+        log("  Online synchronization: Accounting dashboard > Demo Bank > Synchronize Now")
+        log("")
+        if args.check:
+            return 0
+        return proc.wait()
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        stop(proc)
 
 
 def main(argv=None):
