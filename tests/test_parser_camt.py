@@ -1,28 +1,26 @@
 """CAMT parser tests: corpus samples against MANIFEST.tsv, edge cases, bad input.
 
-Expected values are copied from /work/shared/corpus/MANIFEST.tsv (what the
+Expected values are copied from the shared corpus MANIFEST.tsv (what the
 source projects assert), not computed with our parser. Where our conventions
 differ from the source project's, the comment says so.
 """
 
 import datetime
-import pathlib
 from decimal import Decimal
 
 import pytest
 
 from account_bank_statement_import.parsers import camt
 from account_bank_statement_import.parsers.errors import FileTooLargeError, ParseError
+from tests.corpus import CORPUS as SHARED_CORPUS
+from tests.corpus import corpus_bytes
 
-CORPUS = pathlib.Path("/work/shared/corpus/camt053")
+CORPUS = SHARED_CORPUS / "camt053"
 D = Decimal
 
 
 def load(name):
-    path = CORPUS / name
-    if not path.exists():
-        pytest.skip(f"corpus file {path} missing")
-    return path.read_bytes()
+    return corpus_bytes(f"camt053/{name}")
 
 
 # name: (statements, transactions per statement, opening, closing, currency,

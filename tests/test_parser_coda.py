@@ -1,29 +1,27 @@
 """Pure tests of the CODA parser (no Odoo): corpus samples and malformed input.
 
-Expected values from /work/shared/corpus/MANIFEST.tsv. Where a sample's own
+Expected values from the shared corpus MANIFEST.tsv. Where a sample's own
 figures do not add up (coda_standard's balances and trailer, the Ontvangen
 file's new balance), the parser keeps the bank's figures and records a warning:
 the tests check both.
 """
 
 import datetime
-import pathlib
 from decimal import Decimal
 
 import pytest
 
 from account_bank_statement_import.parsers import coda
 from account_bank_statement_import.parsers.errors import ParseError
+from tests.corpus import CORPUS as SHARED_CORPUS
+from tests.corpus import corpus_bytes
 
-CORPUS = pathlib.Path("/work/shared/corpus/coda")
+CORPUS = SHARED_CORPUS / "coda"
 D = Decimal
 
 
 def _sample(name):
-    path = CORPUS / name
-    if not path.exists():
-        pytest.skip(f"corpus sample {name} not available")
-    return path.read_bytes()
+    return corpus_bytes(f"coda/{name}")
 
 
 def test_coda_standard():

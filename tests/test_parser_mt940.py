@@ -1,29 +1,27 @@
 """MT940/MT942 parser tests: corpus samples against MANIFEST.tsv, edge cases.
 
-Expected values are copied from /work/shared/corpus/MANIFEST.tsv. The mt940
+Expected values are copied from the shared corpus MANIFEST.tsv. The mt940
 library's dumps keep only the LAST statement's :60F:/:62F: (MANIFEST notes), so
 balances are compared with our last statement; the OCA Rabobank test merges
 the file's four :20: blocks into one statement, we return one per :20:.
 """
 
 import datetime
-import pathlib
 from decimal import Decimal
 
 import pytest
 
 from account_bank_statement_import.parsers import mt940
 from account_bank_statement_import.parsers.errors import FileTooLargeError, ParseError
+from tests.corpus import CORPUS as SHARED_CORPUS
+from tests.corpus import corpus_bytes
 
-CORPUS = pathlib.Path("/work/shared/corpus/mt940")
+CORPUS = SHARED_CORPUS / "mt940"
 D = Decimal
 
 
 def load(name):
-    path = CORPUS / name
-    if not path.exists():
-        pytest.skip(f"corpus file {path} missing")
-    return path.read_bytes()
+    return corpus_bytes(f"mt940/{name}")
 
 
 # name: (statements, transactions, last opening, last closing, currency,

@@ -1,28 +1,26 @@
 """Pure tests of the OFX parser (no Odoo): corpus samples and malformed input.
 
-Expected values come from /work/shared/corpus/MANIFEST.tsv (what the source
+Expected values come from the shared corpus MANIFEST.tsv (what the source
 projects assert, or "in file" values read from the sample). Conventions that
 differ from the source project are noted per case.
 """
 
 import datetime
-import pathlib
 from decimal import Decimal
 
 import pytest
 
 from account_bank_statement_import.parsers import ofx
 from account_bank_statement_import.parsers.errors import ParseError
+from tests.corpus import CORPUS as SHARED_CORPUS
+from tests.corpus import corpus_bytes
 
-CORPUS = pathlib.Path("/work/shared/corpus/ofx")
+CORPUS = SHARED_CORPUS / "ofx"
 D = Decimal
 
 
 def _sample(name):
-    path = CORPUS / name
-    if not path.exists():
-        pytest.skip(f"corpus sample {name} not available")
-    return path.read_bytes()
+    return corpus_bytes(f"ofx/{name}")
 
 
 # name: (statements, tx per statement, balance_start, balance_end, currency,

@@ -1,29 +1,27 @@
 """Pure tests of the QIF parser (no Odoo): corpus samples and malformed input.
 
-Expected values from /work/shared/corpus/MANIFEST.tsv. Convention note: OCA's
+Expected values from the shared corpus MANIFEST.tsv. Convention note: OCA's
 importer sets an implicit opening balance of 0 and a closing balance equal to
 the sum of the lines; QIF carries no balance, so we leave both ``None`` and
 check the sum instead.
 """
 
 import datetime
-import pathlib
 from decimal import Decimal
 
 import pytest
 
 from account_bank_statement_import.parsers import qif
 from account_bank_statement_import.parsers.errors import ParseError
+from tests.corpus import CORPUS as SHARED_CORPUS
+from tests.corpus import corpus_bytes
 
-CORPUS = pathlib.Path("/work/shared/corpus/qif")
+CORPUS = SHARED_CORPUS / "qif"
 D = Decimal
 
 
 def _sample(name):
-    path = CORPUS / name
-    if not path.exists():
-        pytest.skip(f"corpus sample {name} not available")
-    return path.read_bytes()
+    return corpus_bytes(f"qif/{name}")
 
 
 @pytest.mark.parametrize(

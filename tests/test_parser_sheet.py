@@ -4,15 +4,14 @@ import datetime
 import io
 import zipfile
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
 from account_bank_statement_import.parsers import csv_format, sheet, xlsx
 from account_bank_statement_import.parsers.errors import ParseError
 from account_bank_statement_import.parsers.sheet import SheetMapping
+from tests.corpus import CORPUS
 
-CORPUS = Path("/work/shared/corpus")
 D = Decimal
 
 

@@ -9,7 +9,6 @@ derandomized, keeps checking it.
 """
 
 import os
-import pathlib
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -18,8 +17,8 @@ from hypothesis import strategies as st
 from account_bank_statement_import import parsers
 from account_bank_statement_import.parsers import ParseError, parse_file
 from account_bank_statement_import.parsers.result import ParsedStatement
+from tests.corpus import CORPUS
 
-CORPUS = pathlib.Path("/work/shared/corpus")
 FUZZ = settings(
     max_examples=int(os.environ.get("PARSER_FUZZ_EXAMPLES", "200")),
     deadline=None,
