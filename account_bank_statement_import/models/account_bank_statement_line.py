@@ -193,6 +193,14 @@ class AccountBankStatementLine(models.Model):
             "context": {"default_journal_id": journal_id},
         }
 
+    def action_bank_matching_upload(self):
+        """Open the statement import wizard for the journal of the view (Upload button)."""
+        journal_id = self.journal_id[:1].id or self.env.context.get("default_journal_id")
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account_bank_statement_import.account_statement_import_action")
+        action["context"] = {"default_journal_id": journal_id} if journal_id else {}
+        return action
+
     def action_bank_matching_open_move(self):
         """Open the journal entry of the transaction (for the chatter and the journal items)."""
         self.ensure_one()

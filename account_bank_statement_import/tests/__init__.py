@@ -6,3 +6,4 @@ from . import test_bank_matching_view
 from . import test_builder
 from . import test_builder_fast_path
 from . import test_import_wizard
+from . import test_import_tours

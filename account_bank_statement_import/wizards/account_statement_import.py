@@ -128,6 +128,8 @@ class AccountStatementImport(models.TransientModel):
     def action_import(self):
         """Import every file; end on the imported lines, or ask what is missing."""
         self.ensure_one()
+        # the mapping as the user left it on the screen (not only as last tested)
+        self._store_mapping_fields()
         files = self._read_files()
         parsed = []
         for name, data, attachment in files:

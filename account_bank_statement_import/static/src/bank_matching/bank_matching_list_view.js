@@ -6,7 +6,7 @@ import { ListController } from "@web/views/list/list_controller";
 import { ListRenderer } from "@web/views/list/list_renderer";
 import { formatMonetary } from "@web/views/fields/formatters";
 import { Chatter } from "@mail/chatter/web_portal/chatter";
-import { useState, useSubEnv } from "@odoo/owl";
+import { status, useState, useSubEnv } from "@odoo/owl";
 
 /**
  * Bank Matching: the transactions of a bank journal, most recent first, grouped by
@@ -126,9 +126,14 @@ export class BankMatchingListController extends ListController {
                     onClose: () => this.model.load(),
                 });
             }
-            await this.model.load();
+            // The import usually ends on the imported transactions (another view).
+            if (status(this) !== "destroyed") {
+                await this.model.load();
+            }
         } finally {
-            this.bankMatching.uploading = false;
+            if (status(this) !== "destroyed") {
+                this.bankMatching.uploading = false;
+            }
         }
     }
 }
