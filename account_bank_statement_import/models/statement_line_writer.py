@@ -19,6 +19,14 @@ and inserts them with one ``INSERT`` per table and chunk:
   ``_get_next_sequence_format`` per journal and month of the batch gives the last number
   of each sequence, the lines then take the next numbers in creation order (what
   creating them one by one would give).
+- **Concurrency**: fast imports into one journal run one at a time (a transaction-level
+  advisory lock on the journal). Entries posted meanwhile by others are handled the way
+  ``sequence.mixin._locked_increment`` handles them: the first entry of each sequence is
+  inserted alone, in a savepoint; if its number is taken by an entry committed after this
+  transaction's snapshot (invisible to it in REPEATABLE READ), the first free number is
+  searched through the unique index itself (doubling steps, then bisection), and the
+  batch is renumbered from there. Holding that first number makes every later writer of
+  the sequence wait for this transaction, so the following numbers are safe, gapless.
 - Stored computed fields that other modules add to these models are left to the ORM:
   they are marked to recompute after the insert.
 """
@@ -30,7 +38,7 @@ from xmlrpc.client import MAXINT
 from psycopg2 import errors as pgerrors
 from psycopg2.extras import Json
 
-from odoo.exceptions import UserError
+from odoo.exceptions import ConcurrencyError, UserError
 from odoo.tools import SQL
 
 # Columns of the base install (account + this addon) that the writer computes per line.
@@ -86,6 +94,10 @@ BASE_CONSTANT_COLUMNS = {
         "tax_line_id", "tax_repartition_line_id", "write_date", "write_uid",
     },
 }
+# pg_advisory_xact_lock(LOCK_CLASS, journal id): one fast import per journal at a time.
+LOCK_CLASS = 0x42534931  # "BSI1"
+NAME_INDEX = "account_move_unique_name"
+IMPORT_ID_CONSTRAINT = "account_bank_statement_line_unique_import_id_per_journal"
 STATEMENT_FIELDS = ("journal_id", "company_id", "currency_id", "first_line_index", "date",
                     "balance_end", "is_complete")
 
@@ -101,6 +113,9 @@ class StatementLineWriter:
         self.templates = {}
         self.sequences = {}  # sequence key -> last number used
         self.formats = {}  # (year, month) -> (format string, values, key)
+        self.key_formats = {}  # sequence key -> (format string, values)
+        self.secured = set()  # sequence keys whose next numbers this transaction holds
+        self.locked = False
         self._split_regex = None
         self.statement_ids = set()
         self.other_computed = None
@@ -169,7 +184,10 @@ class StatementLineWriter:
     # -- naming ----------------------------------------------------------------------
 
     def _next_name(self, date):
-        """Name of the next journal entry dated ``date`` (see the module docstring)."""
+        """``(name, sequence key, number)`` of the next entry dated ``date``.
+
+        See the module docstring; the number may still move up in :meth:`_secure`.
+        """
         period = (date.year, date.month)
         if period not in self.formats:
             move = self.env["account.move"].new({
@@ -179,10 +197,12 @@ class StatementLineWriter:
             last = values.pop("seq")
             key = format_string.format(**values, seq=0)
             self.formats[period] = (format_string, values, key)
+            self.key_formats[key] = (format_string, values)
             self.sequences[key] = max(self.sequences.get(key, last), last)
         format_string, values, key = self.formats[period]
         self.sequences[key] += 1
-        return format_string.format(**values, seq=self.sequences[key])
+        number = self.sequences[key]
+        return format_string.format(**values, seq=number), key, number
 
     def _split_sequence(self, name):
         """``(sequence_prefix, sequence_number)`` as ``_compute_split_sequence`` sets them."""
@@ -229,7 +249,7 @@ class StatementLineWriter:
                 vals.get("amount_currency") or 0.0) if foreign_id else 0.0
             partner_id = vals.get("partner_id") or None
             commercial_id, partner_name = partner_info.get(partner_id, (None, None))
-            name = self._next_name(date)
+            name, sequence_key, seq = self._next_name(date)
             prefix, number = self._split_sequence(name)
             label = vals.get("payment_ref") or None
             ref = vals.get("ref") or None
@@ -279,6 +299,7 @@ class StatementLineWriter:
                 "amount_total": total_currency,
                 "amount_total_signed": abs(total),
                 "amount_total_in_currency_signed": abs(total_currency),
+                "_key": sequence_key, "_seq": seq,
             }
             line = {
                 **template["line"], "id": line_id, "move_id": move_id,
@@ -310,22 +331,33 @@ class StatementLineWriter:
         # Moves first (lines and items point at them), their statement_line_id after.
         for row in rows["account_move"]:
             row["_statement_line_id"] = row.pop("statement_line_id")
+        self._lock()
+        inserted = self._secure(rows["account_move"])
+        names = {row["id"]: row["name"] for row in rows["account_move"]}
+        for item in rows["account_move_line"]:
+            item["move_name"] = names[item["move_id"]]
         try:
-            self._insert("account_move", rows["account_move"])
-            self._insert("account_bank_statement_line", rows["account_bank_statement_line"])
-            self._insert("account_move_line", rows["account_move_line"])
-            pairs = [(row["id"], row["_statement_line_id"]) for row in rows["account_move"]]
-            for page in _pages(pairs):
-                cr.execute(SQL(
-                    "UPDATE account_move m SET statement_line_id = v.line_id "
-                    "FROM (VALUES %s) AS v(move_id, line_id) WHERE m.id = v.move_id",
-                    SQL(", ").join(page),
-                ))
+            self._insert("account_move",
+                         [row for row in rows["account_move"] if row["id"] not in inserted])
+            self._insert("account_bank_statement_line", rows["account_bank_statement_line"],
+                         log_exceptions=False)
         except pgerrors.UniqueViolation as error:
-            raise UserError(env._(
-                "Another user booked entries in %(journal)s during the import, or a "
-                "transaction was imported meanwhile. Please import the file again.",
+            if error.diag.constraint_name != IMPORT_ID_CONSTRAINT:
+                raise
+            # Another session imported some of these transactions after this one
+            # started (invisible to its snapshot): a retry sees them and skips them.
+            raise ConcurrencyError(env._(
+                "Some of these transactions were imported into %(journal)s by another "
+                "session meanwhile. Import the file again: they will be skipped.",
                 journal=self.journal.display_name)) from error
+        self._insert("account_move_line", rows["account_move_line"])
+        pairs = [(row["id"], row["_statement_line_id"]) for row in rows["account_move"]]
+        for page in _pages(pairs):
+            cr.execute(SQL(
+                "UPDATE account_move m SET statement_line_id = v.line_id "
+                "FROM (VALUES %s) AS v(move_id, line_id) WHERE m.id = v.move_id",
+                SQL(", ").join(page),
+            ))
         # Odoo's in-transaction sequence cache would hand out numbers we just used.
         Move._get_sequence_cache().clear()
         env.invalidate_all()
@@ -340,6 +372,84 @@ class StatementLineWriter:
                                   if vals.get("statement_id"))
         return lines
 
+    # -- concurrency -------------------------------------------------------------------
+
+    def _lock(self):
+        """Wait for the other fast imports into this journal (until their commit)."""
+        if not self.locked:
+            self.env.cr.execute("SELECT pg_advisory_xact_lock(%s, %s)",
+                                (LOCK_CLASS, self.journal.id))
+            self.locked = True
+
+    def _secure(self, moves):
+        """Insert the first move of each sequence not held yet; renumber if needed.
+
+        :param moves: the move rows of a batch, in creation order (modified in place)
+        :return: ids of the moves inserted here
+        """
+        inserted = set()
+        for row in moves:
+            key = row["_key"]
+            if key in self.secured:
+                continue
+            first = row["_seq"]
+            number = self._claim(row)
+            if number != first:
+                # entries committed elsewhere since this transaction's snapshot
+                offset = number - first
+                self.sequences[key] += offset
+                format_string, values = self.key_formats[key]
+                for other in moves:
+                    if other["_key"] == key and other is not row:
+                        other["_seq"] += offset
+                        other["name"] = format_string.format(**values, seq=other["_seq"])
+                        other["sequence_number"] = other["_seq"]
+            self.secured.add(key)
+            inserted.add(row["id"])
+        return inserted
+
+    def _claim(self, row):
+        """Insert ``row`` with the first free number of its sequence from ``row["_seq"]``.
+
+        Free means accepted by the unique index on (name, journal), which sees every
+        committed entry, also those this transaction's snapshot does not. Numbers taken
+        meanwhile are contiguous (every writer takes the first free one), so after a
+        failure the search doubles its step, then bisects. Return the number kept.
+        """
+        taken = row["_seq"] - 1
+        candidate = row["_seq"]
+        while True:
+            if self._try_number(row, candidate, keep=True):
+                return candidate
+            taken, step = candidate, 1
+            while not self._try_number(row, taken + step, keep=False):
+                taken, step = taken + step, step * 2
+            free = taken + step
+            while free - taken > 1:
+                middle = (taken + free) // 2
+                if self._try_number(row, middle, keep=False):
+                    free = middle
+                else:
+                    taken = middle
+            candidate = free  # someone may take it before we do: then search again
+
+    def _try_number(self, row, number, keep):
+        """Insert ``row`` numbered ``number``; keep it or roll it back; return success."""
+        format_string, values = self.key_formats[row["_key"]]
+        row["_seq"] = row["sequence_number"] = number
+        row["name"] = format_string.format(**values, seq=number)
+        with self.env.cr.savepoint(flush=False) as savepoint:
+            try:
+                self._insert("account_move", [row], log_exceptions=False)
+            except pgerrors.UniqueViolation as error:
+                if error.diag.constraint_name != NAME_INDEX:
+                    raise
+                savepoint.rollback()
+                return False
+            if not keep:
+                savepoint.rollback()
+        return True
+
     def finish(self):
         """Bring the statements' computed fields up to date (once, after all chunks)."""
         statements = self.env["account.bank.statement"].browse(sorted(self.statement_ids))
@@ -347,7 +457,9 @@ class StatementLineWriter:
             self.env.add_to_compute(statements._fields[fname], statements)
         self.env.flush_all()
 
-    def _insert(self, table, rows):
+    def _insert(self, table, rows, log_exceptions=True):
+        if not rows:
+            return
         columns = [c for c in rows[0] if not c.startswith("_")]
         values = [
             tuple(Json(row[c]) if isinstance(row[c], dict | list) else row[c]
@@ -360,7 +472,7 @@ class StatementLineWriter:
                 SQL.identifier(table),
                 SQL(", ").join(map(SQL.identifier, columns)),
                 SQL(", ").join(page),
-            ))
+            ), log_exceptions=log_exceptions)
 
     def _recompute_others(self, records):
         """Mark the stored computed fields other modules added to these models."""

@@ -7,3 +7,4 @@ from . import test_builder
 from . import test_builder_fast_path
 from . import test_import_wizard
 from . import test_import_tours
+from . import test_import_concurrency
