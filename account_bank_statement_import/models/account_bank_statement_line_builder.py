@@ -543,16 +543,14 @@ class AccountBankStatementLineBuilder(models.AbstractModel):
         """Whether the journal's lines can be written by the fast path.
 
         The fast path writes exactly what ``account.bank.statement.line.create`` writes for
-        a plain statement line. Configurations where Odoo does more are left to Odoo:
-        a journal in another currency than the company's (rates), inalterability hashes,
-        analytic distribution models (they may add analytics to the lines), and the
-        ``bank_statement_import_no_fast_path`` context key.
+        a plain statement line, in the company's currency or another one (amounts
+        converted with Odoo's rates). Configurations where Odoo does more are left to
+        Odoo: inalterability hashes, analytic distribution models (they may add analytics
+        to the lines), and the ``bank_statement_import_no_fast_path`` context key.
         """
         if self.env.context.get("bank_statement_import_no_fast_path"):
             return False
         company = journal.company_id
-        if journal.currency_id and journal.currency_id != company.currency_id:
-            return False
         if journal.restrict_mode_hash_table:
             return False
         if not journal.default_account_id or not journal.suspense_account_id:

@@ -116,6 +116,7 @@ class StatementLineWriter:
         self.key_formats = {}  # sequence key -> (format string, values)
         self.secured = set()  # sequence keys whose next numbers this transaction holds
         self.locked = False
+        self.rates = {}  # date -> journal currency to company currency rate
         self._split_regex = None
         self.statement_ids = set()
         self.other_computed = None
@@ -204,6 +205,29 @@ class StatementLineWriter:
         number = self.sequences[key]
         return format_string.format(**values, seq=number), key, number
 
+    # -- amounts ---------------------------------------------------------------------
+
+    def _company_amount(self, amount, foreign_id, transaction_amount, date):
+        """The line's amount in the company's currency.
+
+        As ``account.bank.statement.line._prepare_move_line_default_vals``: the journal
+        amount in a company-currency journal, the transaction amount when the transaction
+        is in the company's currency, else the journal amount converted at the date's
+        rate (``res.currency._convert``: amount times rate, rounded; one rate lookup per
+        date here).
+        """
+        company_currency = self.company.currency_id
+        if self.currency == company_currency:
+            return amount
+        if foreign_id == company_currency.id:
+            return transaction_amount
+        if not amount:
+            return 0.0
+        if date not in self.rates:
+            self.rates[date] = self.currency._get_conversion_rate(
+                self.currency, company_currency, self.company, date)
+        return company_currency.round(amount * self.rates[date])
+
     def _split_sequence(self, name):
         """``(sequence_prefix, sequence_number)`` as ``_compute_split_sequence`` sets them."""
         if self._split_regex is None:
@@ -256,16 +280,17 @@ class StatementLineWriter:
             statement_id = vals.get("statement_id") or None
             move_currency = foreign_id or self.currency.id
             transaction_amount = foreign_amount if foreign_id else amount
-            # _prepare_move_line_default_vals: company amount = journal amount here
+            company_amount = self._company_amount(amount, foreign_id, transaction_amount,
+                                                  date)
             liquidity = {
                 "account_id": liquidity_account.id, "currency_id": self.currency.id,
-                "amount_currency": amount, "balance": amount,
+                "amount_currency": amount, "balance": company_amount,
             }
             suspense = {
                 "account_id": suspense_account.id, "currency_id": move_currency,
-                "amount_currency": -transaction_amount, "balance": -amount,
+                "amount_currency": -transaction_amount, "balance": -company_amount,
             }
-            debit_item = liquidity if amount > 0 else suspense
+            debit_item = liquidity if company_amount > 0 else suspense
             for item, item_id, base in ((liquidity, liquidity_id, template["liquidity"]),
                                         (suspense, suspense_id, template["suspense"])):
                 balance = item["balance"]
@@ -285,8 +310,8 @@ class StatementLineWriter:
                     "price_subtotal": item["amount_currency"],
                     "price_total": item["amount_currency"],
                 })
-            total_currency = debit_item["amount_currency"] if amount else 0.0
-            total = debit_item["balance"] if amount else 0.0
+            total_currency = debit_item["amount_currency"] if company_amount else 0.0
+            total = debit_item["balance"] if company_amount else 0.0
             move = {
                 **template["move"], "id": move_id, "journal_id": self.journal.id,
                 "company_id": self.company.id, "statement_line_id": line_id,

@@ -51,16 +51,19 @@ class TestFastPath(ImportCase):
         return [{k: v for k, v in zip(names, row, strict=True) if k not in IGNORED}
                 for row in self.env.cr.fetchall()]
 
-    def test_same_rows_and_names_as_the_orm(self):
-        fast_journal = self.journal
-        orm_journal = self.journal.copy({"name": "ORM twin", "code": "IMPB2"})
+    def _compare_with_the_orm(self, fast_journal, transactions):
+        """Import ``transactions`` into ``fast_journal`` with the fast path and into its
+        twin with Odoo's ``create``; compare every stored column; return the fast
+        result."""
+        orm_journal = fast_journal.copy({"name": f"{fast_journal.name} ORM twin",
+                                         "code": f"{fast_journal.code[:3]}2"})
         # Both journals already hold an entry, numbered by Odoo.
         for journal in (fast_journal, orm_journal):
             self.env["account.bank.statement.line"].create({
                 "journal_id": journal.id, "date": "2025-01-15", "amount": 1,
                 "payment_ref": "existing"})
-        transactions = self._transactions()
-        result = self.import_statements([statement(transactions)], source="t")
+        result = self.import_statements([statement(transactions)], journal=fast_journal,
+                                        source="t")
         fast = result["lines"]
         self.assertTrue(self.builder._fast_path_allowed(fast_journal))
         orm = self.env["account.bank.statement.line"]
@@ -74,8 +77,6 @@ class TestFastPath(ImportCase):
         # names: same numbers in the same order, per year
         strip = [name.split("/", 1)[1] for name in fast.mapped("move_id.name")]
         self.assertEqual(strip, [name.split("/", 1)[1] for name in orm.mapped("move_id.name")])
-        self.assertEqual(fast[0].move_id.name, "IMPB/2024/00001")
-        self.assertIn("IMPB/2025/00002", fast.mapped("move_id.name"))
         for table, fast_ids, orm_ids in (
             ("account_move", fast.move_id.ids, orm.move_id.ids),
             ("account_move_line", fast.move_id.line_ids.ids, orm.move_id.line_ids.ids),
@@ -88,6 +89,15 @@ class TestFastPath(ImportCase):
         orm_lines = self._rows("account_bank_statement_line", orm.ids)
         for fast_row, orm_row in zip(fast_lines, orm_lines, strict=True):
             self.assertEqual(fast_row, orm_row)
+        return result
+
+    def test_same_rows_and_names_as_the_orm(self):
+        fast_journal = self.journal
+        transactions = self._transactions()
+        result = self._compare_with_the_orm(fast_journal, transactions)
+        fast = result["lines"]
+        self.assertEqual(fast[0].move_id.name, "IMPB/2024/00001")
+        self.assertIn("IMPB/2025/00002", fast.mapped("move_id.name"))
         # every entry is balanced, on the bank and suspense accounts, posted
         for line in fast:
             liquidity, suspense, other = line._seek_for_lines()
@@ -105,6 +115,63 @@ class TestFastPath(ImportCase):
         last = max(fast.filtered(lambda line: line.date.year == 2025).mapped(
             "move_id.sequence_number"))
         self.assertEqual(after.move_id.sequence_number, last + 1)
+
+    def test_foreign_currency_journal_same_rows_as_the_orm(self):
+        """A journal in another currency than the company's: company amounts converted
+        at each date's rate, transactions in the company's or a third currency."""
+        root = self.env(su=True)
+        company_currency = self.company.currency_id
+        journal_currency, third = [
+            currency for currency in (root.ref("base.EUR"), root.ref("base.USD"),
+                                      root.ref("base.GBP"))
+            if currency != company_currency][:2]
+        (journal_currency | third).active = True
+        root["res.currency.rate"].create([
+            {"currency_id": journal_currency.id, "company_id": self.company.id,
+             "name": day, "rate": rate}
+            for day, rate in (("2024-12-01", 0.912345), ("2025-01-10", 0.87654321),
+                              ("2025-01-25", 1.3333))
+        ])
+        root["res.currency.rate"].create({
+            "currency_id": third.id, "company_id": self.company.id, "name": "2024-12-01",
+            "rate": 0.777})
+        journal = self.env["account.journal"].create({
+            "name": "Foreign Bank", "code": "FRB", "type": "bank",
+            "currency_id": journal_currency.id,
+        })
+        transactions = []
+        start = datetime.date(2024, 12, 30)
+        for i in range(15):
+            amount = Decimal(i * 13 - 90) / 7
+            amount = amount.quantize(Decimal("0.01"))
+            extra = {}
+            if i % 3 == 1:  # paid in the company's currency
+                extra.update(foreign_currency=company_currency.name,
+                             foreign_amount=(amount * Decimal("1.07")).quantize(
+                                 Decimal("0.01")))
+            elif i % 3 == 2:  # paid in a third currency
+                extra.update(foreign_currency=third.name,
+                             foreign_amount=(amount * Decimal("0.93")).quantize(
+                                 Decimal("0.01")))
+            transactions.append(tx((start + datetime.timedelta(days=i * 2)).isoformat(),
+                                   str(amount), f"FX {i}", ref=f"X{i}", **extra))
+        transactions.append(tx("2025-01-20", "0", "zero"))
+        transactions.append(tx("2025-01-21", "0.01", "one cent"))
+        result = self._compare_with_the_orm(journal, transactions)
+        lines = result["lines"]
+        # the rates were really used: company amounts differ from journal amounts
+        converted = lines.filtered(lambda line: not line.foreign_currency_id and line.amount)
+        self.assertTrue(converted)
+        for line in converted:
+            liquidity = line._seek_for_lines()[0]
+            expected = journal_currency._convert(
+                line.amount, company_currency, self.company, line.date)
+            self.assertEqual(liquidity.balance, expected)
+            if abs(line.amount) >= 1:
+                self.assertNotEqual(liquidity.balance, line.amount)
+        in_company = lines.filtered(lambda line: line.foreign_currency_id == company_currency)
+        for line in in_company:
+            self.assertEqual(line._seek_for_lines()[0].balance, line.amount_currency)
 
     def test_fast_lines_behave_like_odoo_lines(self):
         result = self.import_statements([statement([tx("2025-04-01", "12.34", "x")])])
