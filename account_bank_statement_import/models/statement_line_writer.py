@@ -39,7 +39,7 @@ from psycopg2 import errors as pgerrors
 from psycopg2.extras import Json
 
 from odoo.exceptions import ConcurrencyError, UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, frozendict
 
 # Columns of the base install (account + this addon) that the writer computes per line.
 LINE_COLUMNS = {
@@ -117,6 +117,8 @@ class StatementLineWriter:
         self.secured = set()  # sequence keys whose next numbers this transaction holds
         self.locked = False
         self.rates = {}  # date -> journal currency to company currency rate
+        self.has_analytic_models = None
+        self.distributions = {}  # (account id, partner id) -> analytic distribution
         self._split_regex = None
         self.statement_ids = set()
         self.other_computed = None
@@ -204,6 +206,39 @@ class StatementLineWriter:
         self.sequences[key] += 1
         number = self.sequences[key]
         return format_string.format(**values, seq=number), key, number
+
+    # -- analytics -------------------------------------------------------------------
+
+    def _analytic_values(self, account_id, partner_id, base):
+        """``analytic_distribution`` of an item, as ``_compute_analytic_distribution``.
+
+        Odoo applies the analytic distribution models to every item of a journal entry
+        that is not an invoice; what they need is the item's account, partner and
+        company (``_get_analytic_distribution_arguments``). One lookup per account and
+        partner; nothing to do when the company has no model.
+        """
+        if self.has_analytic_models is None:
+            self.has_analytic_models = bool(
+                self.env["account.analytic.distribution.model"].sudo().search_count(
+                    [("company_id", "in", [False, self.company.id])], limit=1))
+        if not self.has_analytic_models:
+            return {}
+        key = (account_id, partner_id)
+        if key not in self.distributions:
+            item = self.models["account_move_line"].new({
+                "account_id": account_id, "partner_id": partner_id,
+                "company_id": self.company.id, "journal_id": self.journal.id,
+            })
+            related = item._related_analytic_distribution()
+            root_plans = self.env["account.analytic.account"].browse(
+                list({int(account) for ids in related for account in ids.split(",")
+                      if account.strip()})
+            ).exists().root_plan_id
+            arguments = frozendict(item._get_analytic_distribution_arguments(root_plans))
+            distribution = related | self.env[
+                "account.analytic.distribution.model"]._get_distribution(arguments)
+            self.distributions[key] = distribution or base["analytic_distribution"]
+        return {"analytic_distribution": self.distributions[key]}
 
     # -- amounts ---------------------------------------------------------------------
 
@@ -309,6 +344,7 @@ class StatementLineWriter:
                     "reconciled": tracked and not balance and not item["amount_currency"],
                     "price_subtotal": item["amount_currency"],
                     "price_total": item["amount_currency"],
+                    **self._analytic_values(item["account_id"], partner_id, base),
                 })
             total_currency = debit_item["amount_currency"] if company_amount else 0.0
             total = debit_item["balance"] if company_amount else 0.0
@@ -395,6 +431,11 @@ class StatementLineWriter:
         })
         self.statement_ids.update(vals["statement_id"] for vals in vals_list
                                   if vals.get("statement_id"))
+        # posting creates the analytic items of lines with a distribution
+        analytic_ids = [row["id"] for row in rows["account_move_line"]
+                        if row.get("analytic_distribution")]
+        if analytic_ids:
+            self.models["account_move_line"].browse(analytic_ids)._create_analytic_lines()
         return lines
 
     # -- concurrency -------------------------------------------------------------------

@@ -1,6 +1,7 @@
 import datetime
 from decimal import Decimal
 
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from .common import ImportCase, statement, tx
@@ -54,7 +55,7 @@ class TestFastPath(ImportCase):
     def _compare_with_the_orm(self, fast_journal, transactions):
         """Import ``transactions`` into ``fast_journal`` with the fast path and into its
         twin with Odoo's ``create``; compare every stored column; return the fast
-        result."""
+        result and the twin's lines."""
         orm_journal = fast_journal.copy({"name": f"{fast_journal.name} ORM twin",
                                          "code": f"{fast_journal.code[:3]}2"})
         # Both journals already hold an entry, numbered by Odoo.
@@ -89,12 +90,12 @@ class TestFastPath(ImportCase):
         orm_lines = self._rows("account_bank_statement_line", orm.ids)
         for fast_row, orm_row in zip(fast_lines, orm_lines, strict=True):
             self.assertEqual(fast_row, orm_row)
-        return result
+        return result, orm
 
     def test_same_rows_and_names_as_the_orm(self):
         fast_journal = self.journal
         transactions = self._transactions()
-        result = self._compare_with_the_orm(fast_journal, transactions)
+        result, _orm = self._compare_with_the_orm(fast_journal, transactions)
         fast = result["lines"]
         self.assertEqual(fast[0].move_id.name, "IMPB/2024/00001")
         self.assertIn("IMPB/2025/00002", fast.mapped("move_id.name"))
@@ -157,7 +158,7 @@ class TestFastPath(ImportCase):
                                    str(amount), f"FX {i}", ref=f"X{i}", **extra))
         transactions.append(tx("2025-01-20", "0", "zero"))
         transactions.append(tx("2025-01-21", "0.01", "one cent"))
-        result = self._compare_with_the_orm(journal, transactions)
+        result, _orm = self._compare_with_the_orm(journal, transactions)
         lines = result["lines"]
         # the rates were really used: company amounts differ from journal amounts
         converted = lines.filtered(lambda line: not line.foreign_currency_id and line.amount)
@@ -172,6 +173,65 @@ class TestFastPath(ImportCase):
         in_company = lines.filtered(lambda line: line.foreign_currency_id == company_currency)
         for line in in_company:
             self.assertEqual(line._seek_for_lines()[0].balance, line.amount_currency)
+
+    def test_analytic_models_same_rows_as_the_orm(self):
+        """Analytic distribution models apply to the imported entries as to Odoo's:
+        same distributions on the items, same analytic items."""
+        root = self.env(su=True)
+        plans = root["account.analytic.plan"].create([{"name": "Bank A"}, {"name": "Bank B"}])
+        by_partner, by_account = root["account.analytic.account"].create([
+            {"name": "Partner costs", "plan_id": plans[0].id},
+            {"name": "Suspense costs", "plan_id": plans[1].id},
+        ])
+        suspense = self.journal.suspense_account_id
+        root["account.analytic.distribution.model"].create([
+            {"partner_id": self.partner.id, "company_id": self.company.id,
+             "analytic_distribution": {str(by_partner.id): 100}},
+            {"account_prefix": suspense.code[:4],
+             "analytic_distribution": {str(by_account.id): 40}},
+        ])
+        result, orm = self._compare_with_the_orm(self.journal, self._transactions())
+        items, orm_items = result["lines"].move_id.line_ids, orm.move_id.line_ids
+
+        def analytics(move_lines):
+            return sorted(
+                (line.move_line_id.move_id.statement_line_id.payment_ref,
+                 line.move_line_id.account_id == suspense, line.amount,
+                 line._get_distribution_key())
+                for line in move_lines.analytic_line_ids)
+
+        fast_analytics = analytics(items)
+        self.assertEqual(fast_analytics, analytics(orm_items))
+        partner_lines = result["lines"].filtered("partner_id")
+        self.assertTrue(partner_lines)
+        # both models on the partner's suspense items, the account model on the others
+        for line in partner_lines:
+            self.assertEqual(
+                line._seek_for_lines()[1].analytic_distribution,
+                {str(by_partner.id): 100, str(by_account.id): 40})
+        self.assertEqual(
+            (result["lines"] - partner_lines)[:1]._seek_for_lines()[1].analytic_distribution,
+            {str(by_account.id): 40})
+        self.assertGreater(len(fast_analytics), len(result["lines"]))
+
+    def test_hash_protected_journal_refused_clearly(self):
+        """Odoo 19 cannot hash unreconciled bank transactions: say so up front."""
+        journal = self.env["account.journal"].create({
+            "name": "Hashed Bank", "code": "HSHB", "type": "bank",
+            "restrict_mode_hash_table": True,
+        })
+        self.assertFalse(self.builder._fast_path_allowed(journal))
+        with self.assertRaisesRegex(UserError, "Hashed Bank.*Secure Posted Entries"):
+            self.import_statements([statement([tx("2025-04-01", "5", "h1")])],
+                                   journal=journal)
+        # what Odoo itself does with such a line
+        with self.assertRaisesRegex(UserError, "All entries have to be reconciled"), \
+                self.env.cr.savepoint():
+            self.env["account.bank.statement.line"].create({
+                "journal_id": journal.id, "date": "2025-04-01", "amount": 5,
+                "payment_ref": "h1"})
+        self.assertFalse(self.env["account.bank.statement.line"].search(
+            [("journal_id", "=", journal.id)]))
 
     def test_fast_lines_behave_like_odoo_lines(self):
         result = self.import_statements([statement([tx("2025-04-01", "12.34", "x")])])

@@ -13,6 +13,9 @@ as a user's import would:
   (everything is skipped);
 - the same into a journal that already holds ``--prefill`` entries in the same year
   (pre-filled through the builder, not timed);
+- ``--foreign N``: N synthetic transactions into a journal in another currency than the
+  company's (USD, rates on every month: amounts converted per line), first import and
+  re-import;
 - plain ORM ``account.bank.statement.line.create`` of ``--orm`` lines, for comparison.
 
 Figures are printed, never asserted: speed goals are not tests.
@@ -59,7 +62,8 @@ def outer(args):
                 cmd = [odoo.python, str(Path(__file__).resolve()), "--inner",
                        "--config", str(conf), "--db", db_name, "--files", folder,
                        "--sizes", args.sizes, "--formats", args.formats,
-                       "--prefill", str(args.prefill), "--orm", str(args.orm)]
+                       "--prefill", str(args.prefill), "--orm", str(args.orm),
+                       "--foreign", str(args.foreign)]
                 if args.profile:
                     cmd += ["--profile", args.profile]
                 return subprocess.run(cmd, env=odoo.env([REPO]), check=False).returncode
@@ -222,6 +226,30 @@ def inner(args):
                         env.invalidate_all()
                 with_env(scenario)
 
+    if args.foreign:
+        def foreign(env):
+            usd = env.ref("base.USD")
+            usd.active = True
+            env["res.currency.rate"].create([
+                {"currency_id": usd.id, "company_id": env.company.id,
+                 "name": f"2025-{month:02d}-01", "rate": 1 + month / 100}
+                for month in range(1, 13)
+            ])
+            journal = new_journal(env)
+            journal.currency_id = usd
+            builder = env["account.bank.statement.line.builder"]
+            print(json.dumps({"foreign journal fast path": builder._fast_path_allowed(
+                journal)}))
+            statements = _synthetic_statements(args.foreign)
+            for attempt in ("first import", "re-import"):
+                label = f"synthetic {args.foreign} {attempt}, USD journal (EUR company)"
+                with Scenario(label, args.foreign) as sc:
+                    result = builder._import_statements(journal, statements, source="fx")
+                    env.cr.commit()
+                sc.report(len(result["lines"]), result["skipped"])
+                env.invalidate_all()
+        with_env(foreign)
+
     if args.orm:
         def orm(env):
             journal = new_journal(env)
@@ -274,6 +302,8 @@ def main():
     parser.add_argument("--formats", default="camt,csv")
     parser.add_argument("--prefill", type=int, default=50000)
     parser.add_argument("--orm", type=int, default=1000)
+    parser.add_argument("--foreign", type=int, default=0,
+                        help="transactions imported into a foreign-currency journal")
     parser.add_argument("--generator", type=Path, default=DEFAULT_GENERATOR)
     parser.add_argument("--keep", action="store_true", help="keep the benchmark database")
     parser.add_argument("--profile", help="write a cProfile of each first import here")
