@@ -183,6 +183,38 @@ class TestImportWizard(ImportCase):
         self.assertEqual(again["tag"], "display_notification")
         self.assertIn("already imported", again["params"]["message"])
 
+    def test_mapping_step_warns_edits_and_refuses_other_columns(self):
+        journal = self.bank_journal("CSVW", currency="USD")
+        ambiguous = self.attachment(
+            "ambiguous.csv", b"Date;Label;Amount\n03/01/2025;first;-3,50\n04/02/2025;"
+                             b"second;12,00\n")
+        other = self.attachment("other.csv", b"When,What,How much\n2025-01-05,x,1.00\n")
+        wizard = self.wizard(journal=journal, attachments=ambiguous | other)
+        wizard.action_import()
+        self.assertEqual(wizard.state, "mapping")
+        self.assertEqual(wizard.sheet_attachment_id, ambiguous)
+        # detection says what it was unsure about
+        self.assertIn("%d/%m/%Y, %m/%d/%Y", wizard.message)
+        self.assertEqual(wizard.map_date_format, "%d/%m/%Y")
+        # the preview follows the formatting options as they are edited
+        with Form(wizard) as form:
+            form.map_delimiter = ","
+            self.assertIn("<th>Date;Label;Amount</th>", form.preview_html)
+            form.map_delimiter = ";"
+            self.assertIn("<th>Label</th>", form.preview_html)
+            form.map_date_format = "%m/%d/%Y"
+        # a second file with other columns is not read with this mapping
+        with self.assertRaisesRegex(UserError, "other.csv does not have the columns of "
+                                               "ambiguous.csv"), self.env.cr.savepoint():
+            wizard.action_import()
+        self.assertFalse(self.lines_of(journal))
+        wizard.attachment_ids = ambiguous
+        wizard.action_import()
+        lines = self.lines_of(journal).sorted("date")
+        # Import used the date format as edited on the screen (no Test needed)
+        self.assertEqual([str(day) for day in lines.mapped("date")],
+                         ["2025-03-01", "2025-04-02"])
+
     def test_xlsx_mapping_step(self):
         journal = self.bank_journal("XLSX", currency="USD")
         wizard = self.wizard(XLSX, journal=journal)

@@ -274,7 +274,8 @@ class AccountStatementImport(models.TransientModel):
         shown in the mapping step.
         """
         if self.state == "mapping" and self.mapping_json:
-            return self.mapping_json
+            if attachment == self.sheet_attachment_id or self._same_header(data):
+                return self.mapping_json
         try:
             detected = sheet_parser.detect(data, filename=name).to_dict()
             header = sheet_parser.preview(data, detected, rows=0)["header"]
@@ -288,10 +289,28 @@ class AccountStatementImport(models.TransientModel):
         saved = saved.sorted(lambda m: m.journal_id != self.journal_id)[:1]
         if saved:
             return saved.mapping
-        self.write({"state": "mapping", "sheet_attachment_id": attachment.id,
-                    "mapping_name": name})
+        if self.state == "mapping":
+            raise UserError(self.env._(
+                "The file %(file)s does not have the columns of %(mapped)s: import it "
+                "separately (or save a mapping for its columns first).",
+                file=name, mapped=self.sheet_attachment_id.name))
+        self.write({
+            "state": "mapping", "sheet_attachment_id": attachment.id, "mapping_name": name,
+            # what detection was unsure about (e.g. day or month first), for the user
+            "message": escape("\n".join(detected.get("warnings") or [])) or False,
+        })
         self._load_mapping(detected)
         return None
+
+    def _same_header(self, data):
+        """Whether a sheet file has the header of the one being mapped."""
+        try:
+            header = sheet_parser.preview(data, self.mapping_json, rows=0)["header"]
+            _name, mapped_data, _attachment = self._sheet_file()
+            mapped = sheet_parser.preview(mapped_data, self.mapping_json, rows=0)["header"]
+        except ParseError:
+            return False
+        return header_signature(header) == header_signature(mapped)
 
     def _load_mapping(self, mapping):
         values = {"mapping_json": mapping}
@@ -304,10 +323,27 @@ class AccountStatementImport(models.TransientModel):
         self.write(values)
         self._update_preview()
 
+    @api.onchange(*OPTION_FIELDS)
+    def _onchange_sheet_options(self):
+        """Show the preview as split with the formatting options being edited."""
+        if self.state != "mapping" or not self.sheet_attachment_id:
+            return
+        try:
+            mapping = self._mapping_from_fields()
+        except UserError as error:
+            self.preview_html = escape(error.args[0])
+            return
+        self._update_preview(mapping)
+
     def _store_mapping_fields(self):
         """Copy the edited fields back into ``mapping_json`` (validated by the parser)."""
         if self.state != "mapping":
             return
+        self.mapping_json = self._mapping_from_fields()
+        self._update_preview()
+
+    def _mapping_from_fields(self):
+        """The mapping as edited on the screen; UserError when the parser refuses it."""
         mapping = dict(self.mapping_json or {})
         for field_name, key in ROLE_FIELDS.items():
             value = (self[field_name] or "").strip()
@@ -324,13 +360,12 @@ class AccountStatementImport(models.TransientModel):
         except ParseError as error:
             raise UserError(self.env._("The column mapping is not usable: %(error)s",
                                        error=error.message)) from error
-        self.mapping_json = mapping
-        self._update_preview()
+        return mapping
 
-    def _update_preview(self):
+    def _update_preview(self, mapping=None):
         name, data, _attachment = self._sheet_file()
         try:
-            table = sheet_parser.preview(data, self.mapping_json, rows=8)
+            table = sheet_parser.preview(data, mapping or self.mapping_json, rows=8)
         except ParseError as error:
             self.preview_html = escape(self._parse_error_message(name, error))
             return

@@ -95,6 +95,10 @@ registry.category("web_tour.tours").add("account_bank_statement_import_csv_mappi
             trigger: '.modal div[name=map_amount] input:value("Amount")',
         },
         {
+            content: "The screen says the dates fit both orders",
+            trigger: '.modal .alert:contains("fit several formats")',
+        },
+        {
             content: "The detected date format is day first",
             trigger: '.modal div[name=map_date_format] input:value("%d/%m/%Y")',
         },
