@@ -482,7 +482,6 @@ class StatementLineWriter:
         meanwhile are contiguous (every writer takes the first free one), so after a
         failure the search doubles its step, then bisects. Return the number kept.
         """
-        taken = row["_seq"] - 1
         candidate = row["_seq"]
         while True:
             if self._try_number(row, candidate, keep=True):
