@@ -100,11 +100,13 @@ def check_xml_prolog(data):
         text = _xml_head_text(data, len(data))
         start = text.find("<!DOCTYPE")
         found = start >= 0 and text.find("<!ENTITY", start) >= 0
-        line = text.count("\n", 0, start) + 1
+        if found:
+            line = text.count("\n", 0, start) + 1
     else:
         start = data.find(b"<!DOCTYPE")
         found = start >= 0 and data.find(b"<!ENTITY", start) >= 0
-        line = data.count(b"\n", 0, start) + 1
+        if found:
+            line = data.count(b"\n", 0, start) + 1
     if found:
         raise ParseError(
             "XML DOCTYPE with entity declarations refused (unsafe XML)",
