@@ -704,3 +704,33 @@ def test_fast_row_path_field_order():
         "transaction_type",
         "raw",
     ]
+
+
+def test_wrong_encoding_far_in_a_large_file_names_its_line():
+    """Rows are decoded on the fly: a bad byte after megabytes of good text
+    still fails the parse with the line it is on."""
+    good = _long_csv(60000)  # about 3 MB
+    data = good.replace(b"Betaling 59000;", "Betaling 59000 café;".encode("cp1252"))
+    mapping = sheet.detect(good)
+    mapping.encoding = "utf-8"
+    with pytest.raises(ParseError, match="not valid utf-8") as info:
+        sheet.parse(data, mapping)
+    assert info.value.where == "line 59002"
+    # detection reads it as cp1252, and the parse keeps the accent
+    statement = only(sheet.parse(data))
+    assert statement.transactions[59000].label == "Betaling 59000 café"
+
+
+@pytest.mark.parametrize("codec", ["utf-8-sig", "utf-16", "utf-16-be"])
+def test_byte_order_marks(codec):
+    text = "Datum;Omschrijving;Bedrag\n13/01/2024;Crème brûlée;-2,50\n"
+    data = text.encode(codec)
+    if codec == "utf-16-be":
+        data = b"\xfe\xff" + data
+    statement = only(sheet.parse(data))
+    assert statement.transactions[0].label == "Crème brûlée"
+    assert statement.transactions[0].amount == D("-2.50")
+    # the same with the encoding given, as a saved mapping does
+    mapping = sheet.detect(data)
+    mapping.encoding = {"utf-8-sig": "utf-8", "utf-16": "utf-16", "utf-16-be": "utf-16-be"}[codec]
+    assert only(sheet.parse(data, mapping)).transactions[0].label == "Crème brûlée"

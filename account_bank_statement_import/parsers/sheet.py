@@ -440,14 +440,8 @@ _BINARY_MAGIC = (
 )
 
 
-def decode_text(data, encoding=None):
-    """Decode CSV bytes; return ``(text, encoding)``.
-
-    Without an encoding: as :func:`.common.decode_text` (a BOM decides, else
-    UTF-8 when the bytes are valid UTF-8, else cp1252, else latin-1). With
-    one, decoding is strict and a failure names the line
-    (:func:`.common.decode_as`).
-    """
+def check_text_bytes(data):
+    """Refuse binary documents (PDF, images, XLS...) given as a CSV file."""
     for magic, what in _BINARY_MAGIC:
         if data.startswith(magic):
             raise ParseError(f"this is {what}, not a CSV or XLSX statement")
@@ -455,9 +449,65 @@ def decode_text(data, encoding=None):
         raise ParseError(XLS_MESSAGE)
     if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise ParseError("this is a binary file, not a CSV statement")
+
+
+def decode_text(data, encoding=None):
+    """Decode CSV bytes; return ``(text, encoding)``.
+
+    Without an encoding: as :func:`.common.decode_text` (a BOM decides, else
+    UTF-8 when the bytes are valid UTF-8, else cp1252, else latin-1). With
+    one, decoding is strict and a failure names the line
+    (:func:`.common.decode_as`). Reading a whole file goes through
+    :func:`csv_codec` and :func:`iter_csv_stream` instead, which never hold
+    the decoded text.
+    """
+    check_text_bytes(data)
     if encoding:
         return decode_as(data, encoding).lstrip("\ufeff"), encoding
     return common_decode_text(data), guess_encoding(data)
+
+
+def csv_codec(data, encoding=None):
+    """The codec to read CSV ``data`` with: ``encoding`` when given, else the
+    guess of :func:`.common.guess_encoding`; binary files are refused."""
+    check_text_bytes(data)
+    return encoding or guess_encoding(data)
+
+
+def head_text(data, codec, size=256 * 1024):
+    """The first ``size`` bytes of ``data`` decoded (a character cut at the
+    end is left out); bad bytes are replaced: this is for sniffing only."""
+    decoder = codecs.getincrementaldecoder(codec)(errors="replace")
+    return decoder.decode(data[:size], len(data) <= size).lstrip("\ufeff")
+
+
+def iter_csv_stream(data, codec, delimiter, quotechar):
+    """Yield the rows of CSV bytes, decoded on the fly as ``codec``.
+
+    The text is never whole in memory (a text stream over the bytes feeds
+    ``csv.reader``); a byte that does not decode raises the
+    :class:`ParseError` of :func:`.common.decode_as`, naming its line.
+    """
+    try:
+        stream = io.TextIOWrapper(io.BytesIO(data), encoding=codec, newline="")
+    except LookupError:
+        raise ParseError(f"unknown encoding {codec!r}") from None
+    reader = csv.reader(stream, delimiter=delimiter, quotechar=quotechar, strict=False)
+    try:
+        first = next(reader, None)
+        if first is None:
+            return
+        if first and first[0].startswith("\ufeff"):  # a byte-order mark read as text
+            first[0] = first[0].lstrip("\ufeff")
+        yield first
+        yield from reader
+    except UnicodeDecodeError:
+        decode_as(data, codec)  # raises the error naming the line
+        raise ParseError(f"the file is not valid {codec}") from None
+    except csv.Error as error:
+        raise ParseError(
+            f"malformed CSV: {error}", where=f"line {reader.line_num}"
+        ) from None
 
 
 def iter_csv_rows(text, delimiter, quotechar):
@@ -529,8 +579,8 @@ def iter_rows(data, mapping):
     if is_xlsx(data):
         rows, _title = open_workbook_rows(data, mapping.sheet_name)
         return rows
-    text, _encoding = decode_text(data, mapping.encoding)
-    return iter_csv_rows(text, mapping.delimiter, mapping.quotechar)
+    codec = csv_codec(data, mapping.encoding)
+    return iter_csv_stream(data, codec, mapping.delimiter, mapping.quotechar)
 
 
 def _is_blank(row):

@@ -29,14 +29,16 @@ from .sheet import (
     _DateParser,
     _is_blank,
     _Parser,
-    decode_text,
+    csv_codec,
+    head_text,
     is_xls,
     is_xlsx,
-    iter_csv_rows,
+    iter_csv_stream,
     open_workbook_rows,
 )
 
 STRUCTURE_ROWS = 200  # rows looked at to find the table
+_HEAD_BYTES = 256 * 1024  # bytes decoded to choose the delimiter
 SAMPLE_ROWS = 2000  # data rows whose values are kept for checks
 DISTINCT_CAP = 5000  # distinct values kept per column for date formats
 FOOTER_WINDOW = 6  # trailing rows that may be totals rather than transactions
@@ -484,10 +486,13 @@ def detect(data, filename=None):
     else:
         if filename and filename.lower().endswith(".xls"):
             pass  # an .xls name on CSV text: the content decides
-        text, encoding = decode_text(data)
-        delimiter = _detect_delimiter(text)
+        encoding = csv_codec(data)
+        head = head_text(data, encoding, _HEAD_BYTES)
+        if len(data) > _HEAD_BYTES and "\n" in head:
+            head = head[: head.rindex("\n")]  # the last line may be cut
+        delimiter = _detect_delimiter(head)
         settings.update(encoding=encoding, delimiter=delimiter, quotechar='"')
-        rows = iter_csv_rows(text, delimiter, '"')
+        rows = iter_csv_stream(data, encoding, delimiter, '"')
     head = list(itertools.islice(rows, STRUCTURE_ROWS))
     first_data, header_index = _find_table(head)
     header = None
