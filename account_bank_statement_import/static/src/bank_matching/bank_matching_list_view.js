@@ -6,7 +6,7 @@ import { ListController } from "@web/views/list/list_controller";
 import { ListRenderer } from "@web/views/list/list_renderer";
 import { formatMonetary } from "@web/views/fields/formatters";
 import { Chatter } from "@mail/chatter/web_portal/chatter";
-import { useState, useSubEnv } from "@odoo/owl";
+import { status, useState, useSubEnv } from "@odoo/owl";
 
 /**
  * Bank Matching: the transactions of a bank journal, most recent first, grouped by
@@ -121,12 +121,13 @@ export class BankMatchingListController extends ListController {
                 [[journalId], uploaded.map((file) => file.id)],
                 { context: { default_journal_id: journalId } }
             );
+            const reload = () => status(this) !== "destroyed" && this.model.load();
             if (action && action.type) {
-                await this.actionService.doAction(action, {
-                    onClose: () => this.model.load(),
-                });
+                // The import's result may lead elsewhere (its "next" action): this view
+                // is then gone and must not reload.
+                await this.actionService.doAction(action, { onClose: reload });
             }
-            await this.model.load();
+            await reload();
         } finally {
             this.bankMatching.uploading = false;
         }
