@@ -624,3 +624,113 @@ def test_fast_row_path_falls_back_on_odd_rows(monkeypatch):
     assert [s.to_json() for s in fast] == [s.to_json() for s in slow]
     assert [t.partner_name for t in fast[0].transactions] == ["A B", "C"]
     assert fast[0].transactions[1].raw == {"row": 3, "Memo": "y"}
+
+
+def _long_csv(rows, special=None, at=7000, footer=(), blank_every=0):
+    """A CSV of ``rows`` ambiguous D/M dates, with the ``special`` row placed
+    after row ``at`` (far past the detection sample, far from the end), then
+    ``footer`` rows and trailing blank lines."""
+    lines = ["Datum;Omschrijving;Bedrag"]
+    for index in range(rows):
+        day = index % 12 + 1
+        lines.append(f"{day:02d}/{day:02d}/2024;Betaling {index};-{index % 90 + 1},25")
+        if blank_every and index % blank_every == 0:
+            lines.append("")
+        if special and index == at:
+            lines.append(special)
+    lines.extend(footer)
+    return ("\n".join(lines) + "\n\n\n").encode()
+
+
+@pytest.mark.parametrize("blank_every", [0, 997])
+def test_detection_reads_dates_past_the_sample(blank_every):
+    """Only a row far past the sample rows proves month-first order (with and
+    without blank lines in the blocks read past the sample)."""
+    # day-first is the pick for this European-looking file when nothing says otherwise
+    assert sheet.detect(_long_csv(9000)).date_format == "%d/%m/%Y"
+    data = _long_csv(9000, special="03/25/2024;Late;-1,00", blank_every=blank_every)
+    mapping = sheet.detect(data)
+    assert mapping.date_format == "%m/%d/%Y"
+    statement = only(csv_format.parse(data))
+    assert len(statement.transactions) == 9001
+    assert statement.transactions[7001].date == datetime.date(2024, 3, 25)
+
+
+@pytest.mark.parametrize("at", [7000, 8999])
+def test_detection_refuses_a_late_impossible_date(at):
+    """A 31/02 after the sample (in a block, or among the last rows) fits no
+    date format: detection does not guess."""
+    data = _long_csv(9000, special="31/02/2024;Wrong;-1,00", at=at)
+    with pytest.raises(ParseError):
+        csv_format.parse(data)
+
+
+def test_detection_footer_after_a_long_table():
+    """Totals after thousands of rows (and trailing blank lines) are a footer."""
+    data = _long_csv(
+        6000,
+        special="13/01/2024;Day first;-2,00",
+        at=5000,
+        footer=["", "Totaal;;-1000,00", "Aantal;6001;"],
+    )
+    mapping = sheet.detect(data)
+    assert mapping.footer_rows == 2
+    assert mapping.date_format == "%d/%m/%Y"
+    statement = only(csv_format.parse(data))
+    assert len(statement.transactions) == 6001
+    assert statement.transactions[-1].label == "Betaling 5999"
+
+
+def test_fast_row_path_field_order():
+    """The fast row path builds Transaction positionally: pin the field order."""
+    import dataclasses
+
+    from account_bank_statement_import.parsers.result import Transaction
+
+    assert [field.name for field in dataclasses.fields(Transaction)] == [
+        "date",
+        "amount",
+        "value_date",
+        "currency",
+        "foreign_amount",
+        "foreign_currency",
+        "label",
+        "narration",
+        "ref",
+        "unique_import_id",
+        "partner_name",
+        "account_number",
+        "counterparty_bic",
+        "transaction_type",
+        "raw",
+    ]
+
+
+def test_wrong_encoding_far_in_a_large_file_names_its_line():
+    """Rows are decoded on the fly: a bad byte after megabytes of good text
+    still fails the parse with the line it is on."""
+    good = _long_csv(60000)  # about 3 MB
+    data = good.replace(b"Betaling 59000;", "Betaling 59000 café;".encode("cp1252"))
+    mapping = sheet.detect(good)
+    mapping.encoding = "utf-8"
+    with pytest.raises(ParseError, match="not valid utf-8") as info:
+        sheet.parse(data, mapping)
+    assert info.value.where == "line 59002"
+    # detection reads it as cp1252, and the parse keeps the accent
+    statement = only(sheet.parse(data))
+    assert statement.transactions[59000].label == "Betaling 59000 café"
+
+
+@pytest.mark.parametrize("codec", ["utf-8-sig", "utf-16", "utf-16-be"])
+def test_byte_order_marks(codec):
+    text = "Datum;Omschrijving;Bedrag\n13/01/2024;Crème brûlée;-2,50\n"
+    data = text.encode(codec)
+    if codec == "utf-16-be":
+        data = b"\xfe\xff" + data
+    statement = only(sheet.parse(data))
+    assert statement.transactions[0].label == "Crème brûlée"
+    assert statement.transactions[0].amount == D("-2.50")
+    # the same with the encoding given, as a saved mapping does
+    mapping = sheet.detect(data)
+    mapping.encoding = {"utf-8-sig": "utf-8", "utf-16": "utf-16", "utf-16-be": "utf-16-be"}[codec]
+    assert only(sheet.parse(data, mapping)).transactions[0].label == "Crème brûlée"

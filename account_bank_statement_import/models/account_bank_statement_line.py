@@ -440,7 +440,8 @@ class AccountBankStatementLine(models.Model):
         ``account_bank_statement_line`` table) and ``condition`` an SQL boolean expression a
         line must satisfy to be grouped by that key. Two transactions of the same journal
         with equal keys are potential duplicates. ``account_online_synchronization`` adds the
-        provider's transaction id this way.
+        provider's transaction id this way. (``unique_import_id`` is no key: it is unique per
+        journal, so it never groups two lines.)
         """
         return [
             (
@@ -453,13 +454,17 @@ class AccountBankStatementLine(models.Model):
                 ],
                 SQL("TRUE"),
             ),
-            (
-                "transaction_id",
-                self.env._("Same transaction id"),
-                [SQL("st_line.unique_import_id")],
-                SQL("st_line.unique_import_id IS NOT NULL"),
-            ),
         ]
+
+    @api.model
+    def _bank_matching_provider_duplicate_domain(self):
+        """Return the domain of the transactions that the bank-sync provider itself flagged
+        as possible duplicates (the duplicate finder's Provider Duplicates tab).
+
+        Extension hook: a synchronization addon that keeps its own flag returns
+        ``super() | Domain(its_flag, "=", True)``.
+        """
+        return Domain("provider_duplicate_flag", "=", True)
 
     @api.model
     def _bank_matching_find_duplicate_groups(self, journal, date_from=None):
@@ -468,8 +473,7 @@ class AccountBankStatementLine(models.Model):
 
         :return: a list of ``(code, label, line ids)``, lines ordered oldest first.
         """
-        self.flush_model(["amount", "internal_index", "account_number", "journal_id",
-                          "unique_import_id", "move_id"])
+        self.flush_model()  # every column: extensions' keys may read any of them
         self.env["account.move"].flush_model(["state"])
         keys = self._bank_matching_duplicate_keys()
         since = date_from.strftime("%Y%m%d") if date_from else ""

@@ -100,11 +100,13 @@ def check_xml_prolog(data):
         text = _xml_head_text(data, len(data))
         start = text.find("<!DOCTYPE")
         found = start >= 0 and text.find("<!ENTITY", start) >= 0
-        line = text.count("\n", 0, start) + 1
+        if found:
+            line = text.count("\n", 0, start) + 1
     else:
         start = data.find(b"<!DOCTYPE")
         found = start >= 0 and data.find(b"<!ENTITY", start) >= 0
-        line = data.count(b"\n", 0, start) + 1
+        if found:
+            line = data.count(b"\n", 0, start) + 1
     if found:
         raise ParseError(
             "XML DOCTYPE with entity declarations refused (unsafe XML)",
@@ -138,12 +140,29 @@ def guess_encoding(data, declared=None):
         candidates.append(declared_codec)
     candidates += ["utf-8", "cp1252"]
     for codec in candidates:
-        try:
-            data.decode(codec)
-        except UnicodeDecodeError:
-            continue
-        return codec
+        if _decodes(data, codec):
+            return codec
     return "latin-1"
+
+
+_DECODE_PIECE = 1 << 20
+
+
+def _decodes(data, codec):
+    """True when ``data`` is valid ``codec`` text.
+
+    Decoded in 1 MB pieces that are dropped at once, so that guessing the
+    encoding of a large file never holds a second, decoded copy of it.
+    """
+    decoder = codecs.getincrementaldecoder(codec)()
+    view = memoryview(data)
+    try:
+        for start in range(0, len(view), _DECODE_PIECE):
+            decoder.decode(view[start : start + _DECODE_PIECE])
+        decoder.decode(b"", True)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def decode_text(data, declared=None):

@@ -14,6 +14,7 @@ import collections
 import csv
 import datetime
 import itertools
+import operator
 import re
 import unicodedata
 from decimal import Decimal
@@ -28,16 +29,20 @@ from .sheet import (
     _DateParser,
     _is_blank,
     _Parser,
-    decode_text,
+    csv_codec,
+    head_text,
     is_xls,
     is_xlsx,
-    iter_csv_rows,
+    iter_csv_stream,
     open_workbook_rows,
 )
 
 STRUCTURE_ROWS = 200  # rows looked at to find the table
+_HEAD_BYTES = 256 * 1024  # bytes decoded to choose the delimiter
 SAMPLE_ROWS = 2000  # data rows whose values are kept for checks
 DISTINCT_CAP = 5000  # distinct values kept per column for date formats
+FOOTER_WINDOW = 6  # trailing rows that may be totals rather than transactions
+_SCAN_BLOCK = 4096  # rows read at a time past the sample
 
 _DATE_ONLY = (
     "%Y-%m-%d",
@@ -65,6 +70,7 @@ _NUMBER_SHAPE = re.compile(
     r"(?:\d{1,3}(?:[.,' \u00a0]\d{3})+|\d+)?(?:[.,]\d+)?\s*\)?-?\s*"
     r"(?:[A-Z]{3}|[$€£¥])?"
 )
+_HAS_DIGIT = re.compile(r"\d").search
 _IBAN = re.compile(r"[A-Z]{2}\d{2}[A-Z0-9]{10,30}")
 _CURRENCIES = frozenset(
     [
@@ -404,7 +410,7 @@ class _Column:
             self.short_values.add(text.upper())
             if text.upper() == text:
                 self.upper_values.add(text)
-        if _IBAN.fullmatch(text.replace(" ", "")):
+        if 14 < len(text) < 48 and text[:2].isalpha() and _IBAN.fullmatch(text.replace(" ", "")):
             self.ibans += 1
         if _DATE_SHAPE.fullmatch(text):
             self.dates += 1
@@ -413,7 +419,7 @@ class _Column:
             else:
                 self.date_texts_capped = True
             return
-        if _NUMBER_SHAPE.fullmatch(text) and any(c.isdigit() for c in text):
+        if _HAS_DIGIT(text) and _NUMBER_SHAPE.fullmatch(text):
             self.numbers += 1
             _vote_decimal(text, self)
 
@@ -480,10 +486,13 @@ def detect(data, filename=None):
     else:
         if filename and filename.lower().endswith(".xls"):
             pass  # an .xls name on CSV text: the content decides
-        text, encoding = decode_text(data)
-        delimiter = _detect_delimiter(text)
+        encoding = csv_codec(data)
+        head = head_text(data, encoding, _HEAD_BYTES)
+        if len(data) > _HEAD_BYTES and "\n" in head:
+            head = head[: head.rindex("\n")]  # the last line may be cut
+        delimiter = _detect_delimiter(head)
         settings.update(encoding=encoding, delimiter=delimiter, quotechar='"')
-        rows = iter_csv_rows(text, delimiter, '"')
+        rows = iter_csv_stream(data, encoding, delimiter, '"')
     head = list(itertools.islice(rows, STRUCTURE_ROWS))
     first_data, header_index = _find_table(head)
     header = None
@@ -558,14 +567,21 @@ def _cell_kind(value):
             if not 1950 <= int(text[:4]) <= 2100:
                 return "number"
         return "date"
-    if _NUMBER_SHAPE.fullmatch(text) and any(c.isdigit() for c in text):
+    if _HAS_DIGIT(text) and _NUMBER_SHAPE.fullmatch(text):
         return "number"
     return "text"
 
 
 def _row_is_data(row):
-    kinds = [_cell_kind(cell) for cell in row]
-    return "date" in kinds and "number" in kinds
+    """True when the row has a date cell and a number cell."""
+    seen = set()
+    for cell in row:
+        kind = _cell_kind(cell)
+        if kind == "date" or kind == "number":
+            seen.add(kind)
+            if len(seen) == 2:
+                return True
+    return False
 
 
 def _looks_like_labels(row):
@@ -634,13 +650,7 @@ def _scan_columns(rows):
     else:
         return columns, len(pending)
     date_columns = [c for c in columns if c.is_date and c.date_texts]
-    tail = collections.deque()
-    for row in rows:
-        if _is_blank(row):
-            continue
-        tail.append(row)
-        if len(tail) > 6:
-            _add_dates(date_columns, tail.popleft())
+    tail = _scan_dates(rows, date_columns)
     footer = 0
     while tail and not _row_is_data(tail[-1]):
         tail.pop()
@@ -650,18 +660,62 @@ def _scan_columns(rows):
     return columns, footer
 
 
+def _scan_dates(rows, date_columns):
+    """Collect the date texts of ``rows`` past the sample; return the last
+    ``FOOTER_WINDOW`` non-blank rows unread (they may be a footer).
+
+    Rows are taken in blocks and each date column is gathered with a C-level
+    ``map(itemgetter)`` into a set of distinct texts, so this pass costs about
+    what ``csv.reader`` itself costs; a block with a short row (a blank line)
+    goes row by row.
+    """
+    getters = [(column, operator.itemgetter(column.index)) for column in date_columns]
+    carry = []
+    while True:
+        chunk = list(itertools.islice(rows, _SCAN_BLOCK))
+        if not chunk:
+            break
+        body, carry = _hold_back(carry + chunk, FOOTER_WINDOW)
+        for column, getter in getters:
+            try:
+                values = set(map(getter, body))
+            except IndexError:
+                for row in body:
+                    _add_dates([column], row)
+            else:
+                _merge_dates(column, values)
+    return [row for row in carry if not _is_blank(row)]
+
+
+def _hold_back(block, keep):
+    """Split ``block`` so that the second part holds its last ``keep``
+    non-blank rows (and the blank rows among them)."""
+    index = len(block)
+    found = 0
+    while index and found < keep:
+        index -= 1
+        if not _is_blank(block[index]):
+            found += 1
+    return block[:index], block[index:]
+
+
+def _merge_dates(column, values):
+    texts = column.date_texts
+    for value in values:
+        if isinstance(value, str) and value not in texts:
+            text = value.strip()
+            if not text:
+                continue
+            if len(texts) < DISTINCT_CAP:
+                texts.add(text)
+            else:
+                column.date_texts_capped = True
+
+
 def _add_dates(date_columns, row):
     for column in date_columns:
         if column.index < len(row):
-            value = row[column.index]
-            if isinstance(value, str) and value not in column.date_texts:
-                text = value.strip()
-                if not text:
-                    continue
-                if len(column.date_texts) < DISTINCT_CAP:
-                    column.date_texts.add(text)
-                else:
-                    column.date_texts_capped = True
+            _merge_dates(column, (row[column.index],))
 
 
 def _add_row(columns, row, keep_sample):

@@ -65,6 +65,22 @@ class TestBankMatchingDuplicates(BankMatchingCase):
         self.assertTrue((self.a1 | self.b | self.c | self.d1).exists())
         self.assertFalse(wizard.line_ids)  # searched again: nothing left
 
+    def test_delete_from_complete_statement(self):
+        statement = self.env["account.bank.statement"].create({
+            "name": "April", "balance_start": 0.0, "balance_end_real": 297.0,
+            "line_ids": [(6, 0, (self.a1 | self.a2 | self.a3).ids)],
+        })
+        self.assertTrue(statement.is_complete)
+        self.assertTrue(statement.is_valid)
+        self.open_wizard().action_delete_selected()
+        self.assertFalse((self.a2 | self.a3).exists())
+        self.assertEqual(statement.line_ids, self.a1)
+        # The statement keeps the figure it was given and shows the difference.
+        self.assertEqual(statement.balance_end_real, 297.0)
+        self.assertEqual(statement.balance_end, 99.0)
+        self.assertFalse(statement.is_complete)
+        self.assertIn("running balance", statement.bank_matching_warning)
+
     def test_reconciled_lines_are_protected(self):
         self.a2._bank_matching_book_on_account(self.income_account)
         wizard = self.open_wizard()

@@ -1,5 +1,3 @@
-from unittest.mock import patch
-
 from odoo.tests import HttpCase, tagged
 
 from .bank_matching_common import BankMatchingCase
@@ -130,6 +128,7 @@ class TestBankMatchingTour(HttpCase):
     def test_bank_matching_tour(self):
         self.start_tour("/odoo/accounting", "account_bank_statement_import_bank_matching",
                         login="bm_tour", timeout=180)
+        self.assertFalse(self.line("Reconciled salary").is_reconciled)  # undone
         fee = self.line("Fee line")
         self.assertTrue(fee.is_reconciled)
         self.assertEqual(fee._seek_for_lines()[2].account_id, self.fees)
@@ -148,20 +147,12 @@ class TestBankMatchingTour(HttpCase):
         self.assertEqual(twice.exists(), oldest)
 
     def test_drop_zone_tour(self):
-        received = []
-        journal_class = type(self.env["account.journal"])
-
-        def create_document_from_attachment(journal, attachment_ids):
-            names = journal.env["ir.attachment"].browse(attachment_ids).mapped("name")
-            received.append((journal.id, names))
-            return {
-                "type": "ir.actions.client", "tag": "display_notification",
-                "params": {"message": "Received " + ", ".join(names), "sticky": True},
-            }
-
-        with patch.object(journal_class, "create_document_from_attachment",
-                          create_document_from_attachment, create=True):
-            self.start_tour("/odoo/accounting",
-                            "account_bank_statement_import_bank_matching_drop",
-                            login="bm_tour", timeout=180)
-        self.assertEqual(received, [(self.journal.id, ["dropped.csv"])])
+        """A file dropped on the view goes through the real import into the journal."""
+        self.start_tour("/odoo/accounting",
+                        "account_bank_statement_import_bank_matching_drop",
+                        login="bm_tour", timeout=180)
+        dropped = self.line("Dropped coffee")
+        self.assertEqual(len(dropped), 1)
+        self.assertEqual(dropped.amount, -12.34)
+        self.assertEqual(str(dropped.date), "2025-02-26")
+        self.assertIn(":fp:", dropped.unique_import_id)

@@ -2,7 +2,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.fields import Command
+from odoo.fields import Command, Domain
 
 
 class AccountBankStatementDuplicate(models.TransientModel):
@@ -67,11 +67,12 @@ class AccountBankStatementDuplicate(models.TransientModel):
                     "st_line_id": st_line.id,
                     "selected": index > 0 and not st_line.is_reconciled,
                 }))
-        flagged = st_line_model.search([
-            ("journal_id", "=", self.journal_id.id),
-            ("provider_duplicate_flag", "=", True),
-            ("date", ">=", self.date_from),
-        ], order="internal_index")
+        flagged = st_line_model.search(
+            st_line_model._bank_matching_provider_duplicate_domain()
+            & Domain("journal_id", "=", self.journal_id.id)
+            & Domain("date", ">=", self.date_from),
+            order="internal_index",
+        )
         for st_line in flagged:
             commands.append(Command.create({
                 "kind": "provider",
@@ -82,7 +83,12 @@ class AccountBankStatementDuplicate(models.TransientModel):
         return self._reopen()
 
     def action_delete_selected(self):
-        """Delete the selected transactions; reconciled ones are refused."""
+        """Delete the selected transactions; reconciled ones are refused.
+
+        Transactions in a statement are taken out of it first (Odoo refuses to delete a
+        line of a complete statement). The statement keeps its ending balance: when the
+        bank's figure counted the deleted line, the statement shows the difference
+        instead of hiding it."""
         self.ensure_one()
         all_lines = self.line_ids | self.provider_line_ids
         to_delete = all_lines.filtered("selected").st_line_id
@@ -94,5 +100,6 @@ class AccountBankStatementDuplicate(models.TransientModel):
                 "Undo the reconciliation of these transactions before deleting them: %(lines)s",
                 lines="; ".join(reconciled.mapped(lambda line: line._bank_matching_describe())),
             ))
+        to_delete.filtered("statement_id").statement_id = False
         to_delete.unlink()
         return self.action_search()

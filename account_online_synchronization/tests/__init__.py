@@ -4,3 +4,4 @@ from . import test_migration
 from . import test_security
 from . import test_sync
 from . import test_callback
+from . import test_duplicates

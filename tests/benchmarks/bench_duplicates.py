@@ -4,7 +4,8 @@ Fills one bank journal of a copy of the template database with ``--lines`` state
 lines (through the statement-line builder, the path file import and online sync take;
 committed and analysed per chunk), a share of them exact duplicates, then times
 ``account.bank.statement.line._bank_matching_find_duplicate_groups`` (the wizard's one
-grouped SQL query) and prints the figures and the query plan's top lines.
+grouped SQL query) and prints the seconds, the memory the detection takes (Python peak
+through ``tracemalloc``, process peak growth) and the query plan's top lines.
 
 Usage::
 
@@ -23,7 +24,7 @@ sys.path.insert(0, str(REPO))
 from tests.harness import database, locate, pg  # noqa: E402
 
 SHELL_SCRIPT = r'''
-import datetime, random, statistics, time
+import datetime, random, resource, statistics, time, tracemalloc
 from decimal import Decimal
 from odoo.addons.account_bank_statement_import.parsers.result import (
     ParsedStatement, Transaction,
@@ -64,10 +65,18 @@ fill_seconds = time.perf_counter() - fill_started
 Line = env["account.bank.statement.line"]
 count = Line.search_count([("journal_id", "=", journal.id)])
 timings = []
+rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 for _ in range(RUNS):
+    env.invalidate_all()
     started = time.perf_counter()
     groups = Line._bank_matching_find_duplicate_groups(journal)
     timings.append(time.perf_counter() - started)
+rss_growth = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before) / 1024
+env.invalidate_all()
+tracemalloc.start()
+Line._bank_matching_find_duplicate_groups(journal)
+_current, python_peak = tracemalloc.get_traced_memory()
+tracemalloc.stop()
 in_groups = sum(len(ids) for _code, _label, ids in groups)
 env.cr.execute("EXPLAIN ANALYZE SELECT array_agg(id) FROM account_bank_statement_line st_line "
                "WHERE journal_id = %s AND internal_index >= '' GROUP BY amount, "
@@ -78,6 +87,8 @@ print(f"fill: {{fill_seconds:.0f}} s ({{fill_seconds / max(made, 1) * 1000:.1f}}
 print(f"duplicate detection: median {{statistics.median(timings) * 1000:.0f}} ms, "
       f"min {{min(timings) * 1000:.0f}} ms over {{RUNS}} runs")
 print(f"groups found: {{len(groups)}} ({{in_groups}} lines)")
+print(f"detection memory: Python peak {{python_peak / 2**20:.1f}} MB (tracemalloc), "
+      f"process peak growth {{rss_growth:.0f}} MB (ru_maxrss)")
 print("plan of the amount/date/account key:")
 for line in plan[:8]:
     print("   ", line)

@@ -121,19 +121,15 @@ export class BankMatchingListController extends ListController {
                 [[journalId], uploaded.map((file) => file.id)],
                 { context: { default_journal_id: journalId } }
             );
+            const reload = () => status(this) !== "destroyed" && this.model.load();
             if (action && action.type) {
-                await this.actionService.doAction(action, {
-                    onClose: () => this.model.load(),
-                });
+                // The import's result may lead elsewhere (its "next" action): this view
+                // is then gone and must not reload.
+                await this.actionService.doAction(action, { onClose: reload });
             }
-            // The import usually ends on the imported transactions (another view).
-            if (status(this) !== "destroyed") {
-                await this.model.load();
-            }
+            await reload();
         } finally {
-            if (status(this) !== "destroyed") {
-                this.bankMatching.uploading = false;
-            }
+            this.bankMatching.uploading = false;
         }
     }
 }

@@ -27,6 +27,22 @@ registry.category("web_tour.tours").add("account_bank_statement_import_bank_matc
             content: "The reconciled transaction shows what it is matched with",
             trigger: `${row("Reconciled salary")} .o_bank_matching_label:contains("Tour Salaries")`,
         },
+        {
+            content: "Undo its reconciliation",
+            trigger: `${row("Reconciled salary")} button.o_bank_matching_undo`,
+            run: "click",
+        },
+        {
+            trigger: ".modal-footer .btn-primary:contains('Ok')",
+            run: "click",
+        },
+        {
+            content: "The action buttons are back instead of the matched account",
+            trigger: `${row("Reconciled salary")} button[name=action_bank_matching_set_account]`,
+        },
+        {
+            trigger: `${row("Reconciled salary")}:not(:has(.o_bank_matching_label:contains("Tour Salaries")))`,
+        },
         // Group separators: statement name, balances, invalid warning.
         {
             content: "The statement separator shows its warning",
@@ -220,6 +236,18 @@ registry.category("web_tour.tours").add("account_bank_statement_import_bank_matc
     ],
 });
 
+const droppedFile = () => {
+    const dataTransfer = new DataTransfer();
+    dataTransfer.items.add(
+        new File(
+            ["!Type:Bank\nD2/26/25\nT-12.34\nPDropped coffee\n^\n"],
+            "dropped.qif",
+            { type: "application/qif" }
+        )
+    );
+    return dataTransfer;
+};
+
 registry.category("web_tour.tours").add("account_bank_statement_import_bank_matching_drop", {
     steps: () => [
         {
@@ -230,21 +258,39 @@ registry.category("web_tour.tours").add("account_bank_statement_import_bank_matc
             trigger: ".o_bank_matching_list .o_data_row",
         },
         {
-            content: "Drop a statement file on the view",
-            trigger: ".o_bank_matching_list",
+            content: "Drag a statement file over the view",
+            trigger: ".o_view_controller.o_bank_matching_list",
             run: function () {
                 const target = document.querySelector(".o_view_controller.o_bank_matching_list");
-                const dataTransfer = new DataTransfer();
-                dataTransfer.items.add(
-                    new File(["date;amount\n2025-03-01;10"], "dropped.csv", { type: "text/csv" })
+                target.dispatchEvent(
+                    new DragEvent("dragenter", { dataTransfer: droppedFile(), bubbles: true })
                 );
-                target.dispatchEvent(new DragEvent("dragenter", { dataTransfer, bubbles: true }));
-                target.dispatchEvent(new DragEvent("drop", { dataTransfer, bubbles: true }));
             },
         },
         {
-            content: "The journal received the file",
-            trigger: '.o_notification:contains("Received dropped.csv")',
+            content: "The upload area appears",
+            trigger: '.o_bank_matching_drop_zone:contains("Drop bank statement files"):visible',
+        },
+        {
+            content: "Drop the file",
+            trigger: ".o_bank_matching_drop_zone",
+            run: function () {
+                const target = document.querySelector(".o_view_controller.o_bank_matching_list");
+                target.dispatchEvent(
+                    new DragEvent("drop", { dataTransfer: droppedFile(), bubbles: true })
+                );
+            },
+        },
+        {
+            content: "The file is imported into the journal",
+            trigger: '.o_notification:contains("1 transaction(s) imported")',
+        },
+        {
+            content: "The imported transaction is shown",
+            trigger: '.o_data_row:contains("Dropped coffee")',
+        },
+        {
+            trigger: "body:not(:has(.o_bank_matching_drop_zone))",
         },
     ],
 });
