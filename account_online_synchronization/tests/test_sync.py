@@ -162,8 +162,8 @@ class TestSync(OnlineSyncCase):
         self.attach(link)
         self.journal.online_sync_period = "none"
         account = link.account_online_account_ids.sorted("id")[0]
-        txns = [t for t in self.expected_booked(link, account, self.days_ago(2),
-                                                self.today).values()]
+        txns = list(self.expected_booked(link, account, self.days_ago(2),
+                                         self.today).values())
         with self.assertRaisesRegex(ValueError, "another journal"):
             account._book(self.journal, txns, "gocardless", statement)
 
@@ -217,6 +217,54 @@ class TestSync(OnlineSyncCase):
         self.assertGreater(len(expected), 60)
         self.assertEqual(set(self.synced().mapped("online_transaction_identifier")),
                          set(expected))
+
+    def test_bank_without_ids_flags_possible_duplicates(self):
+        link = self.connect(NORDBANK, per_day=12)
+        account = self.attach(link)
+        self.add_line(self.journal, self.days_ago(15))
+        link.action_fetch_transactions()
+        expected = self.expected_booked(link, account, self.days_ago(14), self.today)
+        flagged = {i for i, txn in expected.items() if txn.possible_duplicate}
+        self.assertTrue(flagged, "the sandbox bank sends identical transactions here")
+        lines = self.synced()
+        self.assertEqual(set(lines.mapped("online_transaction_identifier")), set(expected))
+        self.assertEqual(
+            set(lines.filtered("online_possible_duplicate").mapped(
+                "online_transaction_identifier")),
+            flagged,
+        )
+
+    def test_interrupted_sync_resumes_without_loss_or_duplicate(self):
+        link = self.connect(per_day=2)
+        account = self.attach(link)
+        self.add_line(self.journal, self.days_ago(10))
+        expected = self.expected_booked(link, account, self.days_ago(9), self.today)
+        Builder = type(self.env[BUILDER])
+        original = Builder._import_statements
+        calls = []
+
+        def crash_on_second_batch(builder, *args, **kwargs):
+            calls.append(1)
+            if len(calls) == 2:
+                raise RuntimeError("worker killed")
+            return original(builder, *args, **kwargs)
+
+        Link = type(link)
+        with patch.object(Link, "SYNC_BATCH_SIZE", 4), \
+                patch.object(Link, "_commit_batch", lambda self, processed=0: None), \
+                patch.object(Builder, "_import_statements", crash_on_second_batch), \
+                self.assertRaisesRegex(RuntimeError, "worker killed"):
+            link._sync(commit=True)
+        first_batch = self.synced()
+        self.assertTrue(first_batch)
+        self.assertEqual(account.last_sync, max(first_batch.mapped("date")))
+        self.assertLess(len(first_batch), len(expected))
+        # The retry resumes after the committed batch.
+        with patch.object(Link, "_commit_batch", lambda self, processed=0: None):
+            link._sync(commit=True)
+        lines = self.synced()
+        self.assertEqual(sorted(lines.mapped("online_transaction_identifier")),
+                         sorted(expected))
 
     def test_cron_books_lines(self):
         link = self.connect(per_day=2)
