@@ -352,7 +352,7 @@ def test_ill_shaped_answers_are_refused(sandbox):
     def read(data):
         fetched = _FetchedTransactions(10)
         try:
-            fetched.read([data], "ref")
+            fetched.load([data], "ref")
             return [t.id for t in fetched.booked] + [t.id for t in fetched.pending]
         finally:
             fetched.close()

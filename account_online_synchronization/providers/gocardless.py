@@ -583,7 +583,7 @@ class GoCardlessClient(ProviderClient):
         """Read a streamed transactions answer into sorted spools (see above)."""
         fetched = _FetchedTransactions(self.spool_run_size)
         try:
-            fetched.read(response.iter_chunks(), response.reference)
+            fetched.load(response.iter_chunks(), response.reference)
         except BaseException:
             fetched.close()
             raise
@@ -607,7 +607,7 @@ class _FetchedTransactions:
         self.hash_keys = {}
         self.last_updated = None
 
-    def read(self, chunks, reference):
+    def load(self, chunks, reference):
         """Decode, check and spool every transaction of the answer."""
         entered = set()
         counters = {False: 0, True: 0}
