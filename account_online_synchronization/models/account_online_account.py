@@ -89,10 +89,13 @@ class AccountOnlineAccount(models.Model):
     def _sync_transactions(self, client, commit=False):
         """Fetch and book the account's transactions; return the number of lines made.
 
-        Booked transactions become statement lines through the shared builder, in
-        batches of whole days; ``last_sync`` advances with each batch (committed in the
-        cron), so an interrupted run resumes after the last batch and a repeated one skips
-        what exists (ids are unique per journal). Pending transactions are only listed.
+        The provider gives the booked transactions oldest first, after reading and
+        checking its whole answer (a malformed answer raises before anything is booked)
+        while holding little of it in memory. They become statement lines through the
+        shared builder, in batches of about ``SYNC_BATCH_SIZE`` whole days; ``last_sync``
+        advances with each batch (committed in the cron), so an interrupted run resumes
+        after the last batch and a repeated one skips what exists (ids are unique per
+        journal). Pending transactions are only listed, once the booked ones are done.
         """
         self.ensure_one()
         journal = self.journal_ids[:1]
@@ -100,24 +103,31 @@ class AccountOnlineAccount(models.Model):
         today = fields.Date.today()
         date_from, date_to = self._get_fetch_range(journal, today)
         lock_date = journal.company_id._get_user_fiscal_lock_date(journal, ignore_exceptions=True)
-        booked, pending = [], []
-        for page in client.fetch_transactions(self.online_identifier, date_from, date_to):
-            for txn in page.transactions:
-                if txn.pending:
-                    pending.append(txn)
-                elif txn.date and date_from <= txn.date and txn.date > lock_date:
-                    booked.append(txn)
-        self._replace_pending(pending)
-        booked.sort(key=lambda txn: (txn.date, txn.id))
+        pending = []
+
+        def booked():
+            pages = client.fetch_transactions(self.online_identifier, date_from, date_to)
+            for page in pages:
+                for txn in page.transactions:
+                    if txn.pending:
+                        pending.append(txn)
+                    elif txn.date and date_from <= txn.date and txn.date > lock_date:
+                        yield txn
+
         created = 0
-        for batch in self._split_by_day(booked, link.SYNC_BATCH_SIZE):
+        statement = self.env["account.bank.statement"]  # "none": this run's statement
+        for batch in self._split_by_day(booked(), link.SYNC_BATCH_SIZE):
             with self.env.cr.savepoint():
-                created += self._book(journal, batch, link.provider)
+                count, statement = self._book(journal, batch, link.provider, statement)
+                created += count
                 done_until = min(batch[-1].date, date_to - timedelta(days=1))
                 if not self.last_sync or done_until > self.last_sync:
                     self.sudo().last_sync = done_until
             if commit:
                 link._commit_batch()
+            # Lines of earlier batches are in the database: do not keep them in memory.
+            self.env.invalidate_all()
+        self._replace_pending(pending)
         if not self.last_sync or self.last_sync < date_to - timedelta(days=1):
             self.sudo().last_sync = date_to - timedelta(days=1)
         self._update_balance(client)
@@ -125,9 +135,19 @@ class AccountOnlineAccount(models.Model):
 
     @api.model
     def _split_by_day(self, transactions, size):
-        """Yield lists of about ``size`` transactions, never splitting one day."""
+        """Yield lists of about ``size`` transactions, never splitting one day.
+
+        :param transactions: iterable in date order (the provider contract); a
+            transaction older than the previous one is a bug and raises ValueError,
+            since booking it after newer ones would break statements and resuming.
+        """
         batch = []
         for txn in transactions:
+            if batch and txn.date < batch[-1].date:
+                raise ValueError(
+                    f"Provider transactions out of date order ({txn.date} after "
+                    f"{batch[-1].date})"
+                )
             if len(batch) >= size and txn.date != batch[-1].date:
                 yield batch
                 batch = []
@@ -135,21 +155,35 @@ class AccountOnlineAccount(models.Model):
         if batch:
             yield batch
 
-    def _book(self, journal, transactions, provider):
-        statement = ParsedStatement(
+    def _book(self, journal, transactions, provider, statement):
+        """Book one batch of provider transactions; return ``(lines made, statement)``.
+
+        Grouping "none" is one statement per synchronization (what Odoo Enterprise's
+        ``bank_statement_creation_groupby`` "none" did): the first batch of the run
+        creates it, the next ones extend it (``statement``, the one returned before).
+        The builder's own "none" would mean no statement at all.
+        """
+        parsed = ParsedStatement(
             account_number=self.iban or None,
             currency=self.currency_id.name or None,
             date=transactions[-1].date,
             transactions=[self._to_transaction(txn, provider) for txn in transactions],
         )
-        # "none" is one statement per synchronization (per batch for a big one); the
-        # builder's "none" would mean no statement at all.
         period = journal.online_sync_period
-        result = self.env["account.bank.statement.line.builder"]._import_statements(
-            journal, [statement], group_by=None if period == "none" else period,
+        builder = self.env["account.bank.statement.line.builder"]
+        if period == "none" and statement:
+            builder = builder.with_context(online_sync_extend_statement=statement.id)
+        result = builder._import_statements(
+            journal, [parsed], group_by=None if period == "none" else period,
             source=f"online:{provider}",
         )
-        return len(result["lines"])
+        if period == "none":
+            if statement and result["lines"]:
+                # Named, like the builder names it, after its last transaction.
+                statement.name = f"{journal.code} " + self.env._(
+                    "Statement %(date)s", date=max(result["lines"].mapped("date")))
+            statement = statement or result["statements"][:1]
+        return len(result["lines"]), statement
 
     def _to_transaction(self, txn, provider):
         """Turn a provider :class:`Txn` into the builder's :class:`Transaction`."""

@@ -478,6 +478,14 @@ class AccountOnlineLink(models.Model):
             description = self.env._(
                 "The provider refused the credentials (%(detail)s).", detail=error.message
             )
+        elif isinstance(error, provider_exceptions.InstitutionError) \
+                and self.institution_manual_refresh:
+            state = "error"
+            description = self.env._(
+                "%(bank)s asks for a new strong authentication before data can be "
+                "refreshed (%(detail)s): use Update Credentials, then Fetch Transactions.",
+                bank=self.institution_name or self.name, detail=error.message,
+            )
         elif isinstance(error, provider_exceptions.RateLimitError) and error.daily_limit:
             state = "error"
             description = self.env._(

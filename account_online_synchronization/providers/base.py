@@ -223,8 +223,8 @@ class Txn:
 class TxnPage:
     """A slice of the transactions of one fetch.
 
-    Booked transactions come first, then pending ones; each page holds one
-    kind only (``pending`` says which). ``rate_limit`` and ``last_updated``
+    Booked transactions come first (oldest first), then pending ones; each
+    page holds one kind only (``pending`` says which). ``rate_limit`` and ``last_updated``
     are those of the single HTTP response the page came from.
     """
 
@@ -295,7 +295,14 @@ class ProviderClient(abc.ABC):
     ) -> Iterator[TxnPage]:
         """Yield pages of :class:`Txn` booked or pending in the inclusive
         range. Booked transactions are filtered on booking date, pending ones
-        on value date. Costs one call of the bank's daily quota."""
+        on value date. Costs one call of the bank's daily quota.
+
+        Contract the ORM layer relies on: booked pages first, in ascending
+        ``(date, id)`` order (statements per period and resuming after the
+        last committed day need it), then pending pages; the provider's answer
+        is read and checked whole before the first page (a bad answer raises
+        and nothing is half-delivered); memory stays flat in the size of the
+        range."""
 
     @abc.abstractmethod
     def fetch_balance(self, account_id) -> BalanceReport:

@@ -55,7 +55,7 @@ import json
 import logging
 import re
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 
@@ -81,6 +81,8 @@ from .exceptions import (
     ProviderUnavailableError,
     RateLimitError,
 )
+from .jsonstream import JsonStreamError, iter_json_events
+from .spool import SortedSpool
 from .transport import HttpTransport, error_text, parse_retry_after
 
 _logger = logging.getLogger(__name__)
@@ -193,6 +195,8 @@ class GoCardlessClient(ProviderClient):
     :param on_token_update: called with the new :class:`TokenState` whenever
         tokens change, so the caller can persist them at once.
     :param page_size: transactions per yielded :class:`TxnPage`.
+    :param spool_run_size: transactions of one answer kept in memory before
+        they are parked, sorted, in a temporary file.
     """
 
     code = "gocardless"
@@ -209,6 +213,7 @@ class GoCardlessClient(ProviderClient):
         clock=time.time,
         on_token_update=None,
         page_size=500,
+        spool_run_size=5000,
     ):
         self.secret_id = secret_id
         self._secret_key = secret_key
@@ -222,6 +227,7 @@ class GoCardlessClient(ProviderClient):
         self.clock = clock
         self.on_token_update = on_token_update
         self.page_size = page_size
+        self.spool_run_size = spool_run_size
         #: last :class:`RateLimitInfo` per ``(account_id, scope)``
         self.rate_limits = {}
 
@@ -288,24 +294,23 @@ class GoCardlessClient(ProviderClient):
     # -- HTTP ---------------------------------------------------------------
 
     def _call(self, method, path, *, json=None, params=None, auth=True,
-              idempotent=None):
+              idempotent=None, consume=None):
         """Send one API call through the transport (the only network seam).
 
         With ``auth``, a 401 that is not a consent problem refreshes the
-        token and retries once.
+        token and retries once. ``consume`` streams the body (see
+        :meth:`HttpTransport.request`).
         """
         url = f"{self.base_url}{path}"
+        options = {"json": json, "params": params, "idempotent": idempotent}
+        if consume is not None:
+            options["consume"] = consume
         if not auth:
-            return self.transport.request(
-                method, url, json=json, params=params, idempotent=idempotent
-            )
+            return self.transport.request(method, url, **options)
         for attempt in (1, 2):
             headers = {"Authorization": f"Bearer {self.access_token()}"}
             try:
-                return self.transport.request(
-                    method, url, json=json, params=params, headers=headers,
-                    idempotent=idempotent,
-                )
+                return self.transport.request(method, url, headers=headers, **options)
             except AuthenticationError:
                 if attempt == 2:
                     raise
@@ -313,12 +318,12 @@ class GoCardlessClient(ProviderClient):
                 self._store_tokens(access=None, access_expires_at=0.0)
         raise AssertionError("unreachable")
 
-    def _account_call(self, account_id, scope, params=None):
+    def _account_call(self, account_id, scope, params=None, consume=None):
         path = f"/api/v2/accounts/{_path_id(account_id)}/"
         if scope != "metadata":
             path += f"{scope}/"
         try:
-            response = self._call("GET", path, params=params)
+            response = self._call("GET", path, params=params, consume=consume)
         except ProviderError as error:
             if isinstance(error, RateLimitError) and error.daily_limit:
                 self.rate_limits[(account_id, scope)] = RateLimitInfo(
@@ -530,35 +535,122 @@ class GoCardlessClient(ProviderClient):
     def fetch_transactions(self, account_id, date_from=None, date_to=None):
         """GET /accounts/{id}/transactions/ and yield :class:`TxnPage` objects.
 
-        The HTTP call happens when iteration starts; GoCardless answers with
-        the whole range at once, so pages only bound what the caller holds.
+        GoCardless answers with the whole range in one JSON document (newest
+        first for most banks). The body is streamed and decoded element by
+        element (:mod:`.jsonstream`); every transaction is checked and parked
+        in a :class:`~.spool.SortedSpool` (on disk past ``spool_run_size``),
+        so memory stays flat whatever the range. Pages are yielded only once
+        the whole answer was read and checked: a malformed, truncated or
+        ill-shaped answer raises before the first page, the caller gets
+        everything or nothing. A connection cut while reading is retried by
+        the transport like any transient failure.
+
+        Booked pages come first, in ascending ``(date, id)`` order, then the
+        pending ones (ascending value date); ``possible_duplicate`` is known
+        for every occurrence since the whole answer was seen.
         """
         params = {}
         if date_from:
             params["date_from"] = date_from.isoformat()
         if date_to:
             params["date_to"] = date_to.isoformat()
-        response, limits = self._account_call(account_id, "transactions", params)
-        payload = response.json()
-        body = payload.get("transactions") if isinstance(payload, dict) else None
-        if not isinstance(body, dict):
-            raise _shape("transactions", "an object", response.reference)
-        last_updated = _datetime_or_none(payload.get("last_updated"), "last_updated")
-        for pending in (False, True):
-            items = body.get("pending" if pending else "booked") or []
-            if not isinstance(items, list):
-                raise _shape("transactions.booked/pending", "a list",
-                             response.reference)
-            txns = parse_transactions(items, pending=pending,
-                                      reference=response.reference)
-            for start in range(0, len(txns), self.page_size):
-                yield TxnPage(
-                    account_id=account_id,
-                    transactions=tuple(txns[start:start + self.page_size]),
-                    pending=pending,
-                    rate_limit=limits,
-                    last_updated=last_updated,
-                )
+        response, limits = self._account_call(
+            account_id, "transactions", params, consume=self._spool_transactions
+        )
+        fetched = response.result
+        try:
+            for pending, spool in ((False, fetched.booked), (True, fetched.pending)):
+                page = []
+                for txn in spool:
+                    key = fetched.hash_keys.get(txn.id)
+                    if key and fetched.seen[key] > 1:
+                        txn = replace(txn, possible_duplicate=True)
+                    page.append(txn)
+                    if len(page) >= self.page_size:
+                        yield self._page(account_id, page, pending, limits, fetched)
+                        page = []
+                if page:
+                    yield self._page(account_id, page, pending, limits, fetched)
+        finally:
+            fetched.close()
+
+    @staticmethod
+    def _page(account_id, txns, pending, limits, fetched):
+        return TxnPage(account_id=account_id, transactions=tuple(txns), pending=pending,
+                       rate_limit=limits, last_updated=fetched.last_updated)
+
+    def _spool_transactions(self, response):
+        """Read a streamed transactions answer into sorted spools (see above)."""
+        fetched = _FetchedTransactions(self.spool_run_size)
+        try:
+            fetched.load(response.iter_chunks(), response.reference)
+        except BaseException:
+            fetched.close()
+            raise
+        return fetched
+
+
+class _FetchedTransactions:
+    """The checked transactions of one answer, parked in date order.
+
+    Ids made by hashing (banks without ``transactionId``) are counted over the
+    whole answer: ``seen`` maps each hash to its occurrences, ``hash_keys``
+    each such transaction id to its hash.
+    """
+
+    KINDS = {("transactions", "booked"): False, ("transactions", "pending"): True}
+
+    def __init__(self, run_size):
+        self.booked = SortedSpool(run_size)
+        self.pending = SortedSpool(run_size)
+        self.seen = {}
+        self.hash_keys = {}
+        self.last_updated = None
+
+    def load(self, chunks, reference):
+        """Decode, check and spool every transaction of the answer."""
+        entered = set()
+        counters = {False: 0, True: 0}
+        try:
+            for kind, path, value in iter_json_events(chunks, self.KINDS):
+                if kind == "item":
+                    pending = self.KINDS[path]
+                    self._add(value, pending, counters[pending], reference)
+                    counters[pending] += 1
+                elif kind == "object":
+                    entered.add(path)
+                elif path == ("last_updated",):
+                    self.last_updated = _datetime_or_none(value, "last_updated")
+                elif path in self.KINDS and value is not None:
+                    raise _shape("transactions.booked/pending", "a list", reference)
+        except JsonStreamError as error:
+            raise InvalidResponseError(
+                "Malformed JSON from the provider (transactions)",
+                reference=reference, code="malformed_json", detail=str(error)[:200],
+            ) from error
+        if ("transactions",) not in entered:
+            raise _shape("transactions", "an object", reference)
+
+    def _add(self, raw, pending, index, reference):
+        where = f"transactions.{'pending' if pending else 'booked'}[{index}]"
+        try:
+            values = _txn_values(raw, pending, where)
+        except InvalidResponseError as error:
+            error.reference = reference or error.reference
+            raise
+        if not values["id"]:
+            key = _hash_id(raw, pending)
+            count = self.seen[key] = self.seen.get(key, 0) + 1
+            values["id"] = key if count == 1 else f"{key}-{count}"
+            self.hash_keys[values["id"]] = key
+        txn = Txn(**values)
+        spool = self.pending if pending else self.booked
+        spool.add((txn.date or date.min, txn.id), txn)
+
+    def close(self):
+        """Delete the spools' temporary files."""
+        self.booked.close()
+        self.pending.close()
 
 
 # -- transaction parsing ------------------------------------------------------

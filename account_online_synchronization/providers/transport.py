@@ -10,7 +10,11 @@ Provider clients never import ``requests``: they call
 * maps every failure to :mod:`.exceptions` classes, with the provider's
   summary/detail and a support reference,
 * returns a small :class:`HttpResponse` that owns its bytes (no ``requests``
-  object leaks out).
+  object leaks out),
+* or, for large answers, hands the body to a ``consume`` function chunk by
+  chunk (``stream=True`` underneath) without ever holding it whole; a
+  connection lost or a read timed out in the middle of the body is retried
+  like one before the answer, by calling ``consume`` again on a new answer.
 
 Non-idempotent calls (POST) are only retried when the request cannot have
 been processed: connection refused, 429 and 503. A provider client may pass
@@ -52,7 +56,7 @@ class HttpResponse:
 
     :ivar status: HTTP status code.
     :ivar headers: case-insensitive response headers.
-    :ivar content: raw body bytes.
+    :ivar content: raw body bytes (None for a streamed answer).
     :ivar url: the final URL.
     :ivar reference: support id (provider request id, else the generated one).
     :ivar attempts: how many tries the transport needed.
@@ -64,7 +68,20 @@ class HttpResponse:
     url: str
     reference: str
     attempts: int = 1
+    result: object = None
     _parsed: object = field(default=None, repr=False)
+    _chunks: object = field(default=None, repr=False)
+
+    def iter_chunks(self):
+        """Yield the body of a streamed answer as bytes chunks (once).
+
+        Only valid inside the ``consume`` function given to
+        :meth:`HttpTransport.request`.
+        """
+        if self._chunks is None:
+            raise RuntimeError("Not a streamed answer, or already read")
+        chunks, self._chunks = self._chunks, None
+        yield from chunks
 
     def json(self):
         """Return the decoded JSON body; numbers with a fraction are Decimal.
@@ -236,7 +253,8 @@ class HttpTransport:
         return cap / 2 + self.rng.uniform(0, cap / 2)
 
     def request(
-        self, method, url, *, json=None, params=None, headers=None, idempotent=None
+        self, method, url, *, json=None, params=None, headers=None, idempotent=None,
+        consume=None, chunk_size=64 * 1024,
     ):
         """Send one logical request (with retries) and return its response.
 
@@ -247,6 +265,17 @@ class HttpTransport:
         :param headers: extra headers (e.g. ``Authorization``).
         :param idempotent: override whether transient failures after the
             request was sent may be retried (default: by method).
+        :param consume: stream the body: ``consume(response)`` is called with
+            an :class:`HttpResponse` whose :meth:`~HttpResponse.iter_chunks`
+            yields the body in ``chunk_size`` pieces as they arrive (its
+            ``content`` is None); what it returns is the response's
+            ``result``. A connection lost or a read timing out while reading
+            the body raises :class:`ProviderUnavailableError` out of
+            ``iter_chunks``; the transport then retries the whole request
+            (idempotent requests only) and calls ``consume`` again from the
+            start, so ``consume`` must not keep anything from a failed try.
+            Errors ``consume`` raises itself are not retried. Error answers
+            (status 400 and above) are read whole and mapped as usual.
         :returns: :class:`HttpResponse` with a status below 400.
         :raises ProviderError: a subclass from :mod:`.exceptions`.
         """
@@ -271,6 +300,7 @@ class HttpTransport:
                     headers=all_headers,
                     timeout=self.timeout,
                     allow_redirects=False,
+                    stream=consume is not None,
                 )
             except requests.exceptions.ConnectTimeout as exc:
                 error = _unavailable("Connection timed out", "timeout", exc,
@@ -288,7 +318,28 @@ class HttpTransport:
                                      reference, retryable=False)
             if error is None:
                 ref = _response_reference(response.headers, reference)
-                if response.status_code < 400:
+                if response.status_code < 400 and consume is not None:
+                    answer = HttpResponse(
+                        status=response.status_code,
+                        headers=CaseInsensitiveDict(response.headers),
+                        content=None,
+                        url=url,
+                        reference=ref,
+                        attempts=attempt,
+                        _chunks=_body_chunks(response, chunk_size, ref, idempotent),
+                    )
+                    try:
+                        answer.result = consume(answer)
+                        return answer
+                    except ProviderUnavailableError as exc:
+                        if exc.code not in ("interrupted", "timeout") \
+                                or exc.reference != ref:
+                            raise
+                        error = exc
+                    finally:
+                        answer._chunks = None
+                        response.close()
+                elif response.status_code < 400:
                     return HttpResponse(
                         status=response.status_code,
                         headers=CaseInsensitiveDict(response.headers),
@@ -297,9 +348,10 @@ class HttpTransport:
                         reference=ref,
                         attempts=attempt,
                     )
-                error = self._map_response_error(response, ref)
-                if not idempotent and response.status_code not in (429, 503):
-                    error.retryable = False
+                else:
+                    error = self._map_response_error(response, ref)
+                    if not idempotent and response.status_code not in (429, 503):
+                        error.retryable = False
             if isinstance(error, ProviderUnavailableError):
                 error.attempts = attempt
             wait = self._retry_wait(error, attempt)
@@ -334,6 +386,25 @@ class HttpTransport:
         if not isinstance(error, ProviderError):
             raise TypeError("error_mapper must return a ProviderError")
         return error
+
+
+def _body_chunks(response, chunk_size, reference, retryable):
+    """Yield the body of a streamed ``requests`` response, mapping failures.
+
+    ``requests`` reports a read timeout inside the body as a ConnectionError,
+    a connection cut in the middle of a chunked body as ChunkedEncodingError.
+    """
+    try:
+        yield from response.iter_content(chunk_size=chunk_size)
+    except requests.exceptions.ConnectionError as exc:
+        timed_out = "timed out" in repr(exc).lower()
+        raise _unavailable(
+            "The provider stopped answering in the middle of the answer",
+            "timeout" if timed_out else "interrupted", exc, reference, retryable,
+        ) from exc
+    except requests.exceptions.RequestException as exc:
+        raise _unavailable("The answer of the provider was cut off", "interrupted",
+                           exc, reference, retryable) from exc
 
 
 def _unavailable(message, code, exc, reference, retryable):

@@ -36,7 +36,11 @@ Control API (POST JSON under ``/_sandbox/``; see ``_CONTROL`` below)::
                         "method": "GET", "retry_after": 1, "delay": 5,
                         "retry_after_format": "seconds" | "http-date"}
                        kinds: timeout 500 503 429 daily_limit malformed
-                              token_expired consent_expired revoked drop
+                              token_expired consent_expired revoked drop cut
+                       malformed with "after_bytes": N sends the real (streamed)
+                       answer, then broken JSON after N bytes; cut sends N
+                       bytes of it ("after_bytes", default 1000), then closes
+                       the connection in the middle of a chunk
     /_sandbox/volume   {"account": "<id or IBAN>", "per_day": 300} or
                        {"account": ..., "total": 100000,
                         "date_from": "2024-01-01", "date_to": "2024-12-31"}
@@ -74,7 +78,7 @@ REFRESH_TTL = 30 * 24 * 3600
 API_LIMIT_PER_MINUTE = 100
 FAULT_KINDS = {
     "timeout", "500", "503", "429", "daily_limit", "malformed", "token_expired",
-    "consent_expired", "revoked", "drop",
+    "consent_expired", "revoked", "drop", "cut",
 }
 SCOPES = ("details", "balances", "transactions")
 _CHUNK = 64 * 1024
@@ -324,6 +328,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
         self.url_path = parts.path
         self.query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
         self.sent_status = None
+        self.stream_fault = None
         fault = None
         entry = self._record(method)
         try:
@@ -450,17 +455,35 @@ class SandboxHandler(BaseHTTPRequestHandler):
         for name, value in (headers or {}).items():
             self.send_header(name, str(value))
         self.end_headers()
+        fault = self.stream_fault
+        budget = int(fault.get("after_bytes", 1000)) if fault else None
         buffer = []
         size = 0
         for chunk in chunks:
             buffer.append(chunk)
             size += len(chunk)
+            if budget is not None and size >= budget:
+                payload = b"".join(buffer)
+                return self._break_stream(fault["kind"], payload[:budget])
             if size >= _CHUNK:
                 self._write_chunk(b"".join(buffer))
+                if budget is not None:
+                    budget -= size
                 buffer, size = [], 0
         if buffer:
             self._write_chunk(b"".join(buffer))
         self.wfile.write(b"0\r\n\r\n")
+
+    def _break_stream(self, kind, payload):
+        """End a streamed answer with the fault (see the module doc)."""
+        if kind == "malformed":
+            self._write_chunk(payload + b'}, {"transactionId": tru]]')
+            self.wfile.write(b"0\r\n\r\n")
+            return
+        # "cut": announce more bytes than sent, then hang up.
+        self.wfile.write(b"%x\r\n%s" % (len(payload) + 4096, payload))
+        self.wfile.flush()
+        self.close_connection = True
 
     def _write_chunk(self, payload):
         self.wfile.write(b"%x\r\n%s\r\n" % (len(payload), payload))
@@ -513,6 +536,9 @@ class SandboxHandler(BaseHTTPRequestHandler):
             raise _error(429, "Couldn't update transactions",
                          "Daily request limit set by the Institution has been "
                          "exceeded.", "RateLimitError")
+        if kind in ("cut", "malformed") and (kind == "cut" or "after_bytes" in fault):
+            self.stream_fault = fault  # applied by _send_stream
+            return False
         if kind == "malformed":
             self._send_bytes(200, b'{"transactions": {"booked": [{"transactionId": ',
                              "application/json")

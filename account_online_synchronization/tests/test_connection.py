@@ -359,6 +359,35 @@ class TestCron(OnlineSyncCase):
         mfa.action_fetch_transactions()
         self.assertEqual(mfa.state, "connected")
 
+    def test_mfa_bank_next_day_asks_for_update_credentials(self):
+        mfa = self.connect(MFA_BANK, per_day=2)
+        journal = self.env["account.journal"].create({
+            "name": "MFA", "type": "bank", "code": "MFAB",
+            "currency_id": self.env.ref("base.GBP").id,
+        })
+        self.env.ref("base.GBP").active = True
+        if journal.currency_id == self.company.currency_id:
+            journal.currency_id = False
+        self.attach(mfa, journal)
+        self.add_line(journal, self.days_ago(2))
+        later = self.today + timedelta(days=1)
+        self.sandbox.set_today(later)
+        with self.freeze(fields.Datetime.to_datetime(later) + timedelta(hours=9)):
+            mfa.action_fetch_transactions()
+            self.assertEqual(mfa.state, "error")
+            self.assertIn("Update Credentials", mfa.error_description)
+            self.assertIn(mfa.error_reference, mfa.message_ids[0].body)
+            # The user authenticates again at the bank: the same journal synchronizes.
+            action = mfa.with_user(self.manager).action_update_credentials()
+            query = self.authorise(action["url"])
+            self.assertEqual(
+                self.env["account.online.link"]._find_by_consent_reference(query["ref"]), mfa)
+            self.assertTrue(mfa._complete_consent())
+            mfa.action_fetch_transactions()
+            self.assertEqual(mfa.state, "connected")
+        self.assertEqual(journal.account_online_account_id.account_online_link_id, mfa)
+        self.assertTrue(self.lines(journal).filtered("online_transaction_identifier"))
+
     def test_cron_is_scheduled_every_12_hours(self):
         cron = self.env.ref("account_online_synchronization.ir_cron_sync_connections")
         self.assertEqual((cron.interval_number, cron.interval_type), (12, "hours"))

@@ -74,9 +74,23 @@ class TestSync(OnlineSyncCase):
         self.assertTrue(all(p.date >= later - timedelta(days=1)
                             for p in link.pending_transaction_ids))
 
+    def assert_statement_chain(self, statements):
+        """Statements follow each other: each opens where the previous closed and its
+        lines make up its closing balance."""
+        previous = None
+        for statement in statements.sorted("first_line_index"):
+            currency = statement.currency_id
+            self.assertTrue(statement.is_complete, statement.name)
+            if previous:
+                self.assertEqual(currency.compare_amounts(
+                    statement.balance_start, previous.balance_end_real), 0)
+            previous = statement
+
     def test_statements_grouped_per_period(self):
+        # Batches of about 7 lines: periods span several batches and stay one statement.
         for period, key in (("week", lambda d: d.isocalendar()[:2]),
                             ("day", lambda d: d),
+                            ("bimonthly", lambda d: (d.year, d.month, d.day > 15)),
                             ("month", lambda d: (d.year, d.month)),
                             ("none", lambda d: "one statement per synchronization")):
             with self.subTest(period=period):
@@ -85,7 +99,8 @@ class TestSync(OnlineSyncCase):
                 link = self.connect(per_day=1)
                 self.attach(link, journal)
                 self.add_line(journal, self.days_ago(40))
-                link.action_fetch_transactions()
+                with patch.object(type(link), "SYNC_BATCH_SIZE", 7):
+                    link.action_fetch_transactions()
                 lines = self.synced(journal)
                 self.assertGreater(len(lines), 30)
                 by_statement = defaultdict(set)
@@ -93,6 +108,115 @@ class TestSync(OnlineSyncCase):
                     by_statement[line.statement_id].add(key(line.date))
                 self.assertTrue(all(len(keys) == 1 for keys in by_statement.values()))
                 self.assertEqual(len(by_statement), len({key(d) for d in lines.mapped("date")}))
+                self.assert_statement_chain(lines.statement_id)
+
+    def test_grouping_none_is_one_statement_per_synchronization(self):
+        """As Odoo Enterprise's "Create one statement per synchronization": every line
+        of a run, however many batches it takes, in one statement named after its last
+        day; the next run opens its own statement where this one closed."""
+        journal = self.new_journal("One per sync", "GONE", online_sync_period="none")
+        link = self.connect(per_day=3)
+        self.attach(link, journal)
+        self.add_line(journal, self.days_ago(21), amount=100.0)
+        Link = type(link)
+        builder_calls = []
+        Builder = type(self.env[BUILDER])
+        original = Builder._import_statements
+
+        def counting(builder, *args, **kwargs):
+            builder_calls.append(1)
+            return original(builder, *args, **kwargs)
+
+        with patch.object(Link, "SYNC_BATCH_SIZE", 7), \
+                patch.object(Builder, "_import_statements", counting):
+            link.action_fetch_transactions()
+        first = self.synced(journal)
+        self.assertGreater(len(builder_calls), 3)  # several batches
+        statement = first.statement_id
+        self.assertEqual(len(statement), 1)
+        self.assertEqual(statement.line_ids, first)
+        currency = statement.currency_id
+        self.assertEqual(currency.compare_amounts(statement.balance_start, 100.0), 0)
+        total = sum(first.mapped("amount"))
+        self.assertEqual(currency.compare_amounts(statement.balance_end_real, 100.0 + total), 0)
+        self.assertTrue(statement.is_complete)
+        self.assertEqual(statement.name, f"GONE Statement {max(first.mapped('date'))}")
+        # The next synchronization makes its own statement.
+        later = self.today + timedelta(days=3)
+        self.sandbox.set_today(later)
+        with freeze_time(datetime.combine(later, time(9))), \
+                patch.object(Link, "SYNC_BATCH_SIZE", 2):
+            link.action_fetch_transactions()
+        second = self.synced(journal) - first
+        self.assertGreater(len(second), 2)
+        self.assertEqual(len(second.statement_id), 1)
+        self.assertNotEqual(second.statement_id, statement)
+        self.assertEqual(statement.line_ids, first)
+        self.assert_statement_chain(statement | second.statement_id)
+
+    def test_extending_a_statement_of_another_journal_is_refused(self):
+        other = self.new_journal("Other", "OTHR")
+        statement = self.env["account.bank.statement"].create(
+            {"name": "S", "journal_id": other.id})
+        link = self.connect(per_day=1)
+        self.attach(link)
+        self.journal.online_sync_period = "none"
+        account = link.account_online_account_ids.sorted("id")[0]
+        txns = list(self.expected_booked(link, account, self.days_ago(2),
+                                         self.today).values())
+        with self.assertRaisesRegex(ValueError, "another journal"):
+            account._book(self.journal, txns, "gocardless", statement)
+
+    def test_transactions_out_of_date_order_are_refused(self):
+        class Txn:
+            def __init__(self, day):
+                self.date = day
+
+        Account = self.env["account.online.account"]
+        days = [self.days_ago(3), self.days_ago(3), self.days_ago(1), self.days_ago(1)]
+        self.assertEqual([[t.date for t in b] for b in Account._split_by_day(
+            [Txn(d) for d in days], 1)], [days[:2], days[2:]])
+        with self.assertRaisesRegex(ValueError, "out of date order"):
+            list(Account._split_by_day([Txn(self.days_ago(1)), Txn(self.days_ago(2))], 5))
+
+    def test_malformed_answer_in_the_middle_books_nothing(self):
+        link = self.connect(per_day=12)
+        account = self.attach(link)
+        self.add_line(self.journal, self.days_ago(8))
+        self.sandbox.inject_fault("malformed", path="/transactions/", after_bytes=30_000)
+        link.action_fetch_transactions()
+        self.assertEqual(link.state, "error")
+        self.assertIn("Malformed JSON", link.error_description)
+        reference = link.error_reference
+        self.assertIn(reference, {r["request_id"] for r in self.requests_to("/transactions/")})
+        self.assertIn(reference, link.message_ids[0].body)
+        self.assertFalse(self.synced())
+        self.assertFalse(account.last_sync)
+        self.assertFalse(link.pending_transaction_ids)
+        # The bank answers properly next time: everything is booked.
+        link.action_fetch_transactions()
+        self.assertEqual(link.state, "connected")
+        expected = self.expected_booked(link, account, self.days_ago(7), self.today)
+        # The break was in the middle of the booked transactions, not after them.
+        self.assertGreater(len(expected), 60)
+        self.assertEqual(set(self.synced().mapped("online_transaction_identifier")),
+                         set(expected))
+
+    def test_connection_cut_in_the_middle_is_retried(self):
+        link = self.connect(per_day=12)
+        account = self.attach(link)
+        self.add_line(self.journal, self.days_ago(8))
+        self.sandbox.inject_fault("cut", path="/transactions/", after_bytes=20_000)
+        with patch("odoo.addons.account_online_synchronization.models.account_online_link."
+                   "_CountingTransport.backoff", return_value=0):
+            link.action_fetch_transactions()
+        self.assertEqual(link.state, "connected")
+        self.assertEqual([r["fault"] for r in self.requests_to("/transactions/")],
+                         ["cut", None])
+        expected = self.expected_booked(link, account, self.days_ago(7), self.today)
+        self.assertGreater(len(expected), 60)
+        self.assertEqual(set(self.synced().mapped("online_transaction_identifier")),
+                         set(expected))
 
     def test_bank_without_ids_flags_possible_duplicates(self):
         link = self.connect(NORDBANK, per_day=12)

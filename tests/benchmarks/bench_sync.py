@@ -6,7 +6,9 @@ company's currency N transactions spread over the last year (``/_sandbox/volume`
 payments of the last two days are still pending, so slightly fewer are booked), link it to
 a bank journal and run the cron's synchronization path (batches committed as they are
 booked).
-Prints seconds, lines per second and the process's peak memory growth (``ru_maxrss``).
+Prints seconds, lines per second and the process's peak memory growth (``ru_maxrss``);
+``BENCH_TRACE=1`` also prints the current memory every 20 committed batches. ``--period``
+sets the journal's statement grouping (monthly by default, as a new journal).
 
 Usage, from the repository root::
 
@@ -64,10 +66,23 @@ requests.post(f"{sandbox}/_sandbox/volume", timeout=30, json={
 # Fetch exactly the year the volume covers (the bank would give two).
 account.sudo().last_sync = today - timedelta(days=366)
 requests.post(f"{sandbox}/_sandbox/limits", json={"account_daily": None}, timeout=30)
-journal = env["account.journal"].create({"name": "Bench Bank", "type": "bank", "code": "BNCH"})
+journal = env["account.journal"].create({"name": "Bench Bank", "type": "bank", "code": "BNCH",
+                                        "online_sync_period": os.environ["BENCH_PERIOD"]})
 journal.write({"account_online_account_id": account.id, "bank_statements_source": "online_sync"})
 env.cr.commit()
 rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+trace = []
+if os.environ.get("BENCH_TRACE"):
+    # Current (not peak) memory after every 20th committed batch.
+    Link = type(link)
+    commit_batch = Link._commit_batch
+
+    def traced(self, processed=0):
+        commit_batch(self, processed)
+        with open("/proc/self/statm") as statm:
+            trace.append(int(statm.read().split()[1]) * resource.getpagesize() >> 20)
+
+    Link._commit_batch = traced
 start = time.perf_counter()
 created = link._sync(commit=True)
 env.cr.commit()
@@ -77,18 +92,19 @@ lines = env["account.bank.statement.line"].search_count([("journal_id", "=", jou
 print("BENCH " + json.dumps({
     "n": n, "created": created, "lines": lines, "state": link.state,
     "seconds": seconds, "peak_rss_growth_mb": (rss_after - rss_before) / 1024,
-    "peak_rss_mb": rss_after / 1024,
+    "peak_rss_mb": rss_after / 1024, "trace_mb": trace[::20] + trace[-1:],
 }))
 '''
 
 
-def run_one(odoo, server, template, n, sandbox_url):
+def run_one(odoo, server, template, n, sandbox_url, period="month"):
     """Copy the template, synchronize ``n`` transactions, return the child's figures."""
     name = f"bankfeeds_bench_{os.getpid()}_{n}"
     database.clone(server, template, name)
     try:
         conf = database.write_config(odoo, server, name)
-        env = {**odoo.env([REPO]), "BENCH_N": str(n), "BENCH_SANDBOX": sandbox_url}
+        env = {**odoo.env([REPO]), "BENCH_N": str(n), "BENCH_SANDBOX": sandbox_url,
+               "BENCH_PERIOD": period}
         proc = subprocess.run(
             [*odoo.odoo_bin, "shell", "-c", str(conf), "-d", name, "--no-http",
              "--log-level=warn"],
@@ -108,6 +124,9 @@ def main(argv=None):
     """Run the benchmark for every ``--n`` and print one line of figures each."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, action="append", help="transactions (repeatable)")
+    parser.add_argument("--period", default="month",
+                        choices=["none", "day", "week", "bimonthly", "month"],
+                        help="the journal's statement grouping (default: month)")
     args = parser.parse_args(argv)
     sizes = args.n or [10000]
     odoo = locate.find_odoo()
@@ -116,15 +135,17 @@ def main(argv=None):
         sandbox, sandbox_url = start_sandbox(odoo)
         try:
             for n in sizes:
-                result = run_one(odoo, server, template, n, sandbox_url)
+                result = run_one(odoo, server, template, n, sandbox_url, args.period)
                 rate = result["created"] / result["seconds"] if result["seconds"] else 0
                 print(  # noqa: T201
-                    f"sync {n:>7,} transactions: {result['created']:,} lines in "
+                    f"sync {n:>7,} transactions ({args.period}): {result['created']:,} lines in "
                     f"{result['seconds']:.1f} s ({rate:,.0f} lines/s), peak memory "
                     f"+{result['peak_rss_growth_mb']:.0f} MB (process {result['peak_rss_mb']:.0f}"
                     f" MB), connection {result['state']}",
                     flush=True,
                 )
+                if result.get("trace_mb"):
+                    print(f"  memory after every 20th batch (MB): {result['trace_mb']}")  # noqa: T201
         finally:
             stop(sandbox)
     return 0
