@@ -625,7 +625,7 @@ class StatementLineWriter:
                       for dependent in registry.get_dependent_fields(field)}
         others_stored = [dependent for dependent in dependents
                          if dependent.store and dependent not in fields]
-        statements.invalidate_recordset(STATEMENT_FIELDS)
+        statements.invalidate_recordset([*STATEMENT_FIELDS, "write_uid", "write_date"])
         if others_stored:
             statements.modified(STATEMENT_FIELDS)
             for field in fields:
