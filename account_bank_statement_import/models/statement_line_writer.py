@@ -29,6 +29,12 @@ and inserts them with one ``INSERT`` per table and chunk:
   the sequence wait for this transaction, so the following numbers are safe, gapless.
 - Stored computed fields that other modules add to these models are left to the ORM:
   they are marked to recompute after the insert.
+- **Statements**: the stored fields of ``account.bank.statement`` that follow its lines
+  (``STATEMENT_FIELDS``: journal, company, currency, first line index, date, computed
+  ending balance, completeness) are computed by :meth:`StatementLineWriter.finish` with
+  one grouped query, as ``account`` computes them, and written with SQL. Odoo's computes
+  load every line of the statement: a synchronization extending a statement of thousands
+  of lines batch after batch would use memory and time growing with the statement.
 """
 
 import re
@@ -39,7 +45,7 @@ from psycopg2 import errors as pgerrors
 from psycopg2.extras import Json
 
 from odoo.exceptions import ConcurrencyError, UserError
-from odoo.tools import SQL, frozendict
+from odoo.tools import SQL, float_repr, frozendict
 
 # Columns of the base install (account + this addon) that the writer computes per line.
 LINE_COLUMNS = {
@@ -277,6 +283,8 @@ class StatementLineWriter:
     def insert(self, vals_list):
         """Insert ``vals_list`` (statement line values); return the lines."""
         env = self.env
+        self._take_statements({vals["statement_id"] for vals in vals_list
+                               if vals.get("statement_id")})
         env.flush_all()
         Line = self.models["account_bank_statement_line"]
         Move = self.models["account_move"]
@@ -429,8 +437,6 @@ class StatementLineWriter:
             "account_move_line": self.models["account_move_line"].browse(
                 [row["id"] for row in rows["account_move_line"]]),
         })
-        self.statement_ids.update(vals["statement_id"] for vals in vals_list
-                                  if vals.get("statement_id"))
         # posting creates the analytic items of lines with a distribution
         analytic_ids = [row["id"] for row in rows["account_move_line"]
                         if row.get("analytic_distribution")]
@@ -515,12 +521,124 @@ class StatementLineWriter:
                 savepoint.rollback()
         return True
 
-    def finish(self):
-        """Bring the statements' computed fields up to date (once, after all chunks)."""
+    def _take_statements(self, statement_ids):
+        """Leave the statement fields of ``statement_ids`` to :meth:`finish`.
+
+        Creating a statement or changing its ending balance marks these fields to
+        recompute; the ORM would compute them at the next flush, loading every line of
+        the statement. :meth:`finish` computes them once the lines are in.
+        """
+        self.statement_ids.update(statement_ids)
         statements = self.env["account.bank.statement"].browse(sorted(self.statement_ids))
         for fname in STATEMENT_FIELDS:
-            self.env.add_to_compute(statements._fields[fname], statements)
-        self.env.flush_all()
+            self.env.remove_to_compute(statements._fields[fname], statements)
+
+    def finish(self):
+        """Bring the statements' computed fields up to date (once, after all chunks).
+
+        One grouped query computes, per statement, what ``account.bank.statement``'s
+        computes give (``_compute_journal_id``, ``company_id``, ``_compute_currency_id``,
+        ``_compute_first_line_index``, ``_compute_date``, ``_compute_balance_end``,
+        ``_compute_is_complete``) without loading the lines; the values are written with
+        SQL and the ORM's cache of these fields and of the fields depending on them is
+        invalidated. ``is_valid`` (not stored) is computed by Odoo from the stored values
+        when read. A statement whose lines belong to several journals is left to Odoo.
+        """
+        env = self.env
+        Statement = env["account.bank.statement"]
+        self._take_statements(())
+        statements = Statement.browse(sorted(self.statement_ids))
+        self.statement_ids = set()
+        if not statements:
+            env.flush_all()
+            return
+        env.flush_all()
+        env.cr.execute(SQL(
+            """SELECT st.id, st.balance_start, st.balance_end_real,
+                      MIN(line.journal_id), COUNT(DISTINCT line.journal_id),
+                      MIN(line.internal_index COLLATE "C"),
+                      COUNT(line.id) FILTER (WHERE move.state = 'posted'),
+                      SUM(line.amount) FILTER (WHERE move.state = 'posted'),
+                      (ARRAY_AGG(move.date ORDER BY line.internal_index COLLATE "C" DESC)
+                          FILTER (WHERE move.state = 'posted'
+                                  AND line.internal_index IS NOT NULL))[1]
+                 FROM account_bank_statement st
+                 JOIN account_bank_statement_line line ON line.statement_id = st.id
+                 JOIN account_move move ON move.id = line.move_id
+                WHERE st.id = ANY(%s)
+                GROUP BY st.id
+                ORDER BY st.id""",
+            statements.ids,
+        ))
+        rows = env.cr.fetchall()
+        values = []
+        computed = Statement.browse([row[0] for row in rows if row[4] == 1])
+        left = statements - computed
+        for (statement_id, balance_start, balance_end_real, journal_id, journals,
+             first_index, posted, total, date) in rows:
+            if journals != 1:
+                continue
+            journal = env["account.journal"].browse(journal_id)
+            company = journal.company_id
+            currency = journal.currency_id or company.currency_id
+            # as _compute_balance_end: float sum, rounded by the Monetary field
+            balance_end = currency.round(float(balance_start or 0.0) + float(total or 0.0))
+            is_complete = bool(posted) and not currency.compare_amounts(
+                balance_end, currency.round(float(balance_end_real or 0.0)))
+            values.append(SQL(
+                "(%s, %s, %s, %s, %s, %s::date, %s::numeric, %s)",
+                statement_id, journal.id, company.id, currency.id, first_index, date,
+                float_repr(balance_end, currency.decimal_places), is_complete,
+            ))
+        for page in _pages(values):
+            env.cr.execute(SQL(
+                """UPDATE account_bank_statement st
+                      SET journal_id = v.journal_id, company_id = v.company_id,
+                          currency_id = v.currency_id, first_line_index = v.first_line_index,
+                          date = v.date, balance_end = v.balance_end,
+                          is_complete = v.is_complete, write_uid = %s, write_date = %s
+                     FROM (VALUES %s) AS v(id, journal_id, company_id, currency_id,
+                                           first_line_index, date, balance_end, is_complete)
+                    WHERE st.id = v.id""",
+                env.uid, env.cr.now(), SQL(", ").join(page),
+            ))
+        self._written_statement_fields(computed)
+        # statements without lines or with lines of several journals: Odoo's computes
+        for fname in STATEMENT_FIELDS:
+            env.add_to_compute(Statement._fields[fname], left)
+        env.flush_all()
+
+    def _written_statement_fields(self, statements):
+        """Tell the ORM that ``STATEMENT_FIELDS`` of ``statements`` changed in the database.
+
+        Their cache and the cache of the non-stored fields depending on them (``is_valid``,
+        the lines' ``statement_complete``...) are invalidated. If another module stores a
+        field computed from them, ``modified`` marks it to recompute as after any write
+        (the fields written here are then not recomputed again).
+        """
+        if not statements:
+            return
+        env = self.env
+        registry = env.registry
+        fields = [statements._fields[fname] for fname in STATEMENT_FIELDS]
+        dependents = {dependent for field in fields
+                      for dependent in registry.get_dependent_fields(field)}
+        others_stored = [dependent for dependent in dependents
+                         if dependent.store and dependent not in fields]
+        statements.invalidate_recordset([*STATEMENT_FIELDS, "write_uid", "write_date"])
+        if others_stored:
+            statements.modified(STATEMENT_FIELDS)
+            for field in fields:
+                env.remove_to_compute(field, statements)
+            return
+        by_model = defaultdict(list)
+        for dependent in dependents:
+            by_model[dependent.model_name].append(dependent.name)
+        for model_name, fnames in by_model.items():
+            if model_name == statements._name:
+                statements.invalidate_recordset(fnames)
+            else:
+                env[model_name].invalidate_model(fnames)
 
     def _insert(self, table, rows, log_exceptions=True):
         if not rows:

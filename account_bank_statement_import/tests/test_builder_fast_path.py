@@ -1,10 +1,14 @@
 import datetime
 from decimal import Decimal
+from unittest.mock import patch
 
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
+from ..models.statement_line_writer import STATEMENT_FIELDS, StatementLineWriter
 from .common import ImportCase, statement, tx
+
+BUILDER = "odoo.addons.account_bank_statement_import.models.account_bank_statement_line_builder"
 
 # Columns that differ between two journals by nature, or between two creations in time.
 IGNORED = {
@@ -92,6 +96,40 @@ class TestFastPath(ImportCase):
             self.assertEqual(fast_row, orm_row)
         return result, orm
 
+    def _assert_statements_as_odoo(self, statements):
+        """The statement rows written by the fast path are those Odoo's computes give.
+
+        Nothing is left to recompute and the cache holds no stale value: what is read
+        first (``is_valid`` included) is compared with the rows and ``is_valid`` after
+        Odoo's own computes ran on the same statements.
+        """
+        env = self.env
+        fields = [statements._fields[fname] for fname in STATEMENT_FIELDS]
+        for field in fields:
+            self.assertFalse(env.records_to_compute(field) & statements, field.name)
+        fnames = [*STATEMENT_FIELDS, "balance_start", "balance_end_real", "is_valid"]
+        cached = [stmt.read(fnames)[0] for stmt in statements]  # cache, then database
+        stored = self._statement_rows(statements)
+        for field in fields:
+            env.add_to_compute(field, statements)
+        env.flush_all()
+        env.invalidate_all()
+        self.assertEqual(self._statement_rows(statements), stored)
+        self.assertEqual([stmt.read(fnames)[0] for stmt in statements], cached)
+        for stmt in statements:  # both ways Odoo computes is_valid
+            self.assertEqual(stmt.is_valid, stmt._get_statement_validity())
+        return cached
+
+    def _statement_rows(self, statements):
+        self.env.flush_all()
+        self.env.cr.execute(
+            "SELECT * FROM account_bank_statement WHERE id = ANY(%s) ORDER BY id",
+            (statements.ids,))
+        names = [desc[0] for desc in self.env.cr.description]
+        return [{k: v for k, v in zip(names, row, strict=True)
+                 if k not in ("write_date", "write_uid")}
+                for row in self.env.cr.fetchall()]
+
     def test_same_rows_and_names_as_the_orm(self):
         fast_journal = self.journal
         transactions = self._transactions()
@@ -109,6 +147,10 @@ class TestFastPath(ImportCase):
         self.assertEqual(st.journal_id, fast_journal)
         self.assertEqual(st.line_ids, fast)
         self.assertTrue(st.is_complete)
+        values = self._assert_statements_as_odoo(st)[0]
+        self.assertEqual(values["date"], datetime.date(2025, 2, 7))
+        self.assertEqual(values["balance_end"],
+                         values["balance_start"] + sum(fast.mapped("amount")))
         # Odoo numbers the next entry right after the imported ones
         after = self.env["account.bank.statement.line"].create({
             "journal_id": fast_journal.id, "date": "2025-03-01", "amount": 2,
@@ -173,6 +215,109 @@ class TestFastPath(ImportCase):
         in_company = lines.filtered(lambda line: line.foreign_currency_id == company_currency)
         for line in in_company:
             self.assertEqual(line._seek_for_lines()[0].balance, line.amount_currency)
+        # the statement is in the journal's currency, its balances in journal amounts
+        st = result["statements"]
+        values = self._assert_statements_as_odoo(st)[0]
+        self.assertEqual(values["currency_id"][0], journal_currency.id)
+        self.assertTrue(values["is_complete"])
+        self.assertEqual(st.balance_end, journal_currency.round(
+            st.balance_start + sum(lines.mapped("amount"))))
+        self.assertNotEqual(st.currency_id, company_currency)
+
+    def test_statement_fields_over_several_batches_like_odoo(self):
+        """A monthly statement extended by chunks and by later imports: its fields are
+        computed without loading its lines, with the values Odoo's computes give."""
+        days = [("2025-03-03", "-5.25"), ("2025-03-05", "-2.25"), ("2025-03-05", "1.25"),
+                ("2025-03-20", "4.25"), ("2025-03-28", "7.25")]
+        first = [tx(day, amount, f"m{i}", unique_import_id=f"m{i}")
+                 for i, (day, amount) in enumerate(days)]
+        with patch(f"{BUILDER}.CHUNK_SIZE", 2):  # three chunks, one statement
+            result = self.import_statements([statement(first)], group_by="month")
+        st = result["statements"]
+        self.assertEqual(len(st), 1)
+        values = self._assert_statements_as_odoo(st)[0]
+        self.assertEqual(values["date"], datetime.date(2025, 3, 28))
+        self.assertTrue(values["is_complete"])
+        self.assertEqual(values["first_line_index"], min(st.line_ids.mapped("internal_index")))
+        lines_before = st.line_ids
+        # read now: the cache must not keep these values once the statement grows
+        self.assertEqual(st.balance_end, 5.25)
+        self.assertTrue(st.is_valid)
+        # a second import extends it (one line earlier than all others, one in April)
+        later = [tx("2025-03-01", "100", "early", unique_import_id="e1"),
+                 tx("2025-03-29", "-0.5", "late", unique_import_id="e2"),
+                 tx("2025-04-02", "7", "april", unique_import_id="e3")]
+        self.env.invalidate_all()
+        with patch(f"{BUILDER}.CHUNK_SIZE", 1):
+            result = self.import_statements([statement(later)], group_by="month")
+        # finishing did not load the lines already in the statement
+        amount_cache = self.env["account.bank.statement.line"]._fields["amount"]._get_cache(
+            self.env)
+        self.assertFalse(set(lines_before.ids) & set(amount_cache))
+        self.assertEqual(len(result["statements"]), 2)
+        self.assertEqual(st.balance_end, 104.75)
+        self.assertEqual(st.first_line_index, min(st.line_ids.mapped("internal_index")))
+        self.assertEqual(st.first_line_index[:8], "20250301")
+        self.assertEqual(st.date, datetime.date(2025, 3, 29))
+        april = result["statements"] - st
+        values = self._assert_statements_as_odoo(st | april)
+        self.assertTrue(all(value["is_complete"] for value in values))
+        self.assertTrue(all(value["is_valid"] for value in values))
+        self.assertEqual(values[1]["balance_start"], 104.75)
+        self.assertEqual(values[1]["balance_end"], 111.75)
+
+    def test_statement_becomes_complete_and_valid_like_odoo(self):
+        """Lines written into a statement whose ending balance is set beforehand (by a
+        user), with a cancelled line in it: complete only once the lines add up; the
+        next statement's validity follows the previous one's ending balance."""
+        Statement = self.env["account.bank.statement"]
+        journal = self.journal
+        previous = Statement.create({
+            "name": "previous", "balance_start": 0, "balance_end_real": 10,
+            "line_ids": [(0, 0, {"journal_id": journal.id, "date": "2025-05-01",
+                                 "amount": 10, "payment_ref": "p"})],
+        })
+        cancelled = self.env["account.bank.statement.line"].create({
+            "journal_id": journal.id, "date": "2025-05-02", "amount": 1000,
+            "payment_ref": "cancelled"})
+        cancelled.move_id.button_cancel()
+        self.assertEqual(cancelled.state, "cancel")
+        stmt = Statement.create({"name": "target", "balance_start": 10,
+                                 "balance_end_real": 160})
+        cancelled.statement_id = stmt
+        following = Statement.create({
+            "name": "following", "balance_start": 160, "balance_end_real": 161,
+            "line_ids": [(0, 0, {"journal_id": journal.id, "date": "2025-06-01",
+                                 "amount": 1, "payment_ref": "f"})],
+        })
+        expected = [(False, 10.0, False), (False, 110.0, datetime.date(2025, 5, 3)),
+                    (True, 160.0, datetime.date(2025, 5, 4)),
+                    (False, 159.99, datetime.date(2025, 5, 4))]
+        batches = [[], [("2025-05-03", 100)], [("2025-05-04", 50)], [("2025-05-04", -0.01)]]
+        for batch, (complete, balance_end, date) in zip(batches, expected, strict=True):
+            if batch:
+                writer = StatementLineWriter(self.env, journal)
+                writer.insert([{"journal_id": journal.id, "date": datetime.date.fromisoformat(
+                    day), "amount": amount, "payment_ref": day, "statement_id": stmt.id}
+                    for day, amount in batch])
+                writer.finish()
+            self.assertEqual((stmt.is_complete, stmt.balance_end, stmt.date),
+                             (complete, balance_end, date))
+            # the first line's index counts the cancelled line, the date does not
+            self.assertEqual(stmt.first_line_index, cancelled.internal_index)
+            # the next statement is valid while it opens where this one ends
+            self.assertTrue(following.is_valid)
+            self._assert_statements_as_odoo(previous | stmt | following)
+        # an ending balance changed by a user, then more lines: invalid next statement
+        stmt.balance_end_real = 170
+        writer = StatementLineWriter(self.env, journal)
+        writer.insert([{"journal_id": journal.id, "date": datetime.date(2025, 5, 5),
+                        "amount": 10.01, "payment_ref": "x", "statement_id": stmt.id}])
+        writer.finish()
+        self.assertTrue(stmt.is_complete)
+        self.assertFalse(following.is_valid)
+        self.assertIn(following.id, following._get_invalid_statement_ids())
+        self._assert_statements_as_odoo(previous | stmt | following)
 
     def test_analytic_models_same_rows_as_the_orm(self):
         """Analytic distribution models apply to the imported entries as to Odoo's:

@@ -9,13 +9,17 @@ class AccountBankStatementLineBuilder(models.AbstractModel):
     @api.model
     def _prepare_line_values(self, journal, statement_vals, transaction):
         """Add the online synchronization's ids to lines made from provider transactions
-        (``transaction.raw`` set by ``account.online.account._to_transaction``)."""
+        (``transaction.raw`` set by ``account.online.account._to_transaction``); a
+        transaction the provider reports as a possible duplicate is also flagged with
+        the base addon's ``provider_duplicate_flag``."""
         values = super()._prepare_line_values(journal, statement_vals, transaction)
         raw = transaction.raw or {}
         if raw.get("online_transaction_identifier"):
             values["online_transaction_identifier"] = raw["online_transaction_identifier"]
             values["online_account_id"] = raw.get("online_account_id")
             values["online_possible_duplicate"] = bool(raw.get("online_possible_duplicate"))
+            # the base addon's flag: Bank Matching's "Flagged as Duplicate" filter
+            values["provider_duplicate_flag"] = values["online_possible_duplicate"]
         return values
 
     @api.model

@@ -2,8 +2,12 @@ from collections import defaultdict
 from datetime import datetime, time, timedelta
 from unittest.mock import patch
 
+from lxml import etree
+
+from odoo.fields import Domain
 from odoo.tests import tagged
 from odoo.tests.common import freeze_time
+from odoo.tools.safe_eval import safe_eval
 
 from .common import NORDBANK, OnlineSyncCase
 
@@ -233,6 +237,14 @@ class TestSync(OnlineSyncCase):
                 "online_transaction_identifier")),
             flagged,
         )
+        # Bank Matching's "Flagged as Duplicate" filter shows them
+        view = self.env.ref(
+            "account_bank_statement_import.account_bank_statement_line_view_search")
+        domain = etree.fromstring(view.arch).xpath(
+            "//filter[@name='provider_duplicate']")[0].get("domain")
+        shown = self.env["account.bank.statement.line"].search(
+            Domain(safe_eval(domain)) & Domain("journal_id", "=", self.journal.id))
+        self.assertEqual(set(shown.mapped("online_transaction_identifier")), flagged)
 
     def test_interrupted_sync_resumes_without_loss_or_duplicate(self):
         link = self.connect(per_day=2)
