@@ -170,6 +170,9 @@ class _Reader:
             io.BytesIO(data),
             events=("end",),
             tag=("{*}Stmt", "{*}Rpt", "{*}Ntfctn", "{*}Ntry"),
+            # Whitespace between elements is layout: not building those text
+            # nodes saves time; every value read is stripped anyway.
+            remove_blank_text=True,
             **xml_parser_options(),
         )
         state = None
