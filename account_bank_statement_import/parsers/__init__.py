@@ -135,7 +135,7 @@ def detect_format(data, filename=None):
         if claimed:
             matches.append(code)
     if not matches:
-        kind = "a PDF document" if data.startswith(_PDF_MAGIC) else "not a known format"
+        kind = _lt("a PDF document") if data.startswith(_PDF_MAGIC) else _lt("not a known format")
         raise UnknownFormatError(
             _lt(
                 "%(kind)s: this file cannot be read as a bank statement; supported formats: "
