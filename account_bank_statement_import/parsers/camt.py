@@ -561,13 +561,15 @@ class _Reader:
         if creditor_ref:
             raw["creditor_ref"] = creditor_ref
         ustrd = get("RmtInf/Ustrd")
-        texts = [
-            " ".join(ustrd) if ustrd else None,
+        texts = []
+        for value in (
+            (" ".join(ustrd) if len(ustrd) > 1 else ustrd[0]) if ustrd else None,
             get("AddtlTxInf"),
             entry.info,
             creditor_ref,
-        ]
-        texts = list(dict.fromkeys(value for value in texts if value))
+        ):
+            if value and value not in texts:
+                texts.append(value)
         label = texts[0] if texts else ""
         return_reason = get("RtrInf/Rsn/Cd") or get("RtrInf/Rsn/Prtry")
         if return_reason:
@@ -614,26 +616,29 @@ class _Reader:
                         if isinstance(child.tag, str)
                     }
                 break
+        # Positional, in Transaction's field order (pinned by a test): this
+        # runs once per entry and keywords cost more than the call itself.
         return Transaction(
-            date=entry.date,
-            amount=amount,
-            value_date=entry.value_date,
-            currency=currency,
-            foreign_amount=foreign_amount,
-            foreign_currency=foreign_currency,
-            label=label,
-            narration="\n".join(texts[1:]),
-            ref=(
+            entry.date,
+            amount,
+            entry.value_date,
+            currency,
+            foreign_amount,
+            foreign_currency,
+            label,
+            "\n".join(texts[1:]) if len(texts) > 1 else "",
+            (
                 refs.get("EndToEndId")
                 or creditor_ref
                 or refs.get("AcctSvcrRef")
                 or refs.get("TxId")
             ),
-            partner_name=partner,
-            account_number=account,
-            counterparty_bic=bic,
-            transaction_type=entry.code,
-            raw=raw,
+            None,  # unique_import_id: set by _add
+            partner,
+            account,
+            bic,
+            entry.code,
+            raw,
         )
 
     def _batch(self, get, details):

@@ -21,7 +21,9 @@ Bank behaviours:
   (``account_daily_limit``, 4 like most banks) and sends the
   ``HTTP_X_RATELIMIT_*`` headers; past the limit: 429 ``RateLimitError``;
 * Banca Breve gives 90 days of history: an older ``date_from`` is a 400;
-* Banco Manual refuses unattended balances/transactions (``InstitutionError``);
+* Banco Manual says (institution feature ``unattended_access_unsupported``)
+  that it does not want unattended (scheduled) fetching; it answers the calls a
+  user starts, and the addon never fetches it from its cron;
 * MFA Bank UK answers balances/transactions only on the day of the consent,
   then asks for strong customer authentication (``InstitutionError``) until a
   new consent is made;
@@ -907,11 +909,6 @@ class SandboxHandler(BaseHTTPRequestHandler):
         if scope in ("balances", "transactions"):
             features = data.INSTITUTIONS_BY_ID[account["institution_id"]][
                 "supported_features"]
-            if data.FEATURE_NO_AUTO_FETCH in features:
-                raise _error(400, "Unattended access not supported",
-                             "This institution only answers while the end user "
-                             "is present; import statement files instead.",
-                             "InstitutionError")
             if (data.FEATURE_MANUAL_REFRESH in features
                     and account["linked_on"] != self.state.today.isoformat()):
                 raise _error(400, "Strong customer authentication required",

@@ -346,7 +346,7 @@ class TestCron(OnlineSyncCase):
         self.assertFalse(no_auto.institution_auto_fetch)
         no_auto.auto_sync = True
         self.attach(no_auto, self.env["account.journal"].create(
-            {"name": "Manual bank", "type": "bank", "code": "BMAN"}))
+            {"name": "Manual bank", "type": "bank", "code": "BMAN", "currency_id": self.eur.id}))
         self.sandbox.state.reset()
         self.env["account.online.link"]._cron_sync_connections()
         synced = {r["path"].split("/")[4] for r in self.requests_to("/transactions/")}
@@ -358,6 +358,14 @@ class TestCron(OnlineSyncCase):
         # MFA banks answer a manual refresh.
         mfa.action_fetch_transactions()
         self.assertEqual(mfa.state, "connected")
+        # So does the bank refusing unattended fetching: Fetch Transactions books its lines.
+        journal = no_auto.account_online_account_ids.journal_ids
+        lines = self.env["account.bank.statement.line"]
+        self.assertFalse(lines.search_count([("journal_id", "=", journal.id)]))
+        self.sandbox.set_volume(no_auto.account_online_account_ids.online_identifier, per_day=2)
+        no_auto.action_fetch_transactions()
+        self.assertEqual(no_auto.state, "connected")
+        self.assertTrue(lines.search_count([("journal_id", "=", journal.id)]))
 
     def test_mfa_bank_next_day_asks_for_update_credentials(self):
         mfa = self.connect(MFA_BANK, per_day=2)
