@@ -92,6 +92,11 @@ def test_random_bytes(code, data):
     sample=CORPUS / "csv/ofxstatement-dutch__ing-nl_balance_history.csv",
     cuts=[(195, 14, b""), (4199, 1, b"")],
 )
+# A broken DTEND once carried a location that was a plain string (not translatable).
+@example(
+    sample=CORPUS / "ofx/ofxparse__ofx-v102-empty-tags.ofx",
+    cuts=[(0, 51, b""), (3744, 0, b"\x00")],
+)
 def test_mutated_samples(code, sample, cuts):
     """Splice, truncate and overwrite real files (a CAMT tag, an MT940 date...)."""
     data = bytearray(sample.read_bytes())

@@ -55,10 +55,23 @@ def _problems():
     return problems
 
 
+def _where_positions(tree):
+    """``{function name: index of its where parameter}`` for the functions of a module."""
+    positions = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            names = [arg.arg for arg in node.args.posonlyargs + node.args.args]
+            if "where" in names:
+                offset = 1 if names[0] in ("self", "cls") else 0
+                positions[node.name] = names.index("where") - offset
+    return positions
+
+
 def _file_problems(path):
     problems = []
     source = path.read_text()
     tree = ast.parse(source)
+    where_positions = _where_positions(tree)
 
     def bad(node, what):
         text = ast.get_source_segment(source, node) or ""
@@ -78,8 +91,8 @@ def _file_problems(path):
             check_where(node.orelse)
         elif isinstance(node, ast.Constant) and node.value is None:
             pass
-        elif isinstance(node, ast.Name) or _is_marked(node):
-            pass  # a variable: where it is built is checked as an assignment
+        elif isinstance(node, ast.Name | ast.Subscript) or _is_marked(node):
+            pass  # a variable (or one kept in a record): checked where it is built
         elif path.name == "errors.py" and ast.get_source_segment(source, node) == "self.where":
             pass  # ParseError.text() passes its own location on
         else:
@@ -92,6 +105,10 @@ def _file_problems(path):
                 for keyword in node.keywords:
                     if keyword.arg == "where":
                         check_where(keyword.value)
+                # ... and positional: _parse_date(text, where) of this module
+                position = where_positions.get(name)
+                if position is not None and len(node.args) > position:
+                    check_where(node.args[position])
             if name in ERRORS:
                 if not node.args:
                     bad(node, "ParseError without message")

@@ -489,13 +489,15 @@ class _Reader:
         tx.unique_import_id = unique
         state.transactions.append(tx)
 
-    def _amount(self, text, indicator, where, path):
-        """Signed Decimal of an amount element's text; ``where`` is a callable
+    def _amount(self, text, indicator, element_path, path):
+        """Signed Decimal of an amount element's text; ``element_path`` is a callable
         (the location is only worded when there is an error)."""
         if text and _PLAIN_AMOUNT(text):
             value = Decimal(text)
         else:
-            value = parse_decimal(text, where=_lt("element %(path)s", path=f"{where()}/{path}"))
+            value = parse_decimal(
+                text, where=_lt("element %(path)s", path=f"{element_path()}/{path}")
+            )
         if indicator == "CRDT":
             return value
         if indicator == "DBIT":
@@ -505,7 +507,7 @@ class _Reader:
                 "credit/debit indicator must be CRDT or DBIT, not %(indicator)r",
                 indicator=indicator,
             ),
-            where=_lt("element %(path)s", path=f"{where()}/CdtDbtInd"),
+            where=_lt("element %(path)s", path=f"{element_path()}/CdtDbtInd"),
         )
 
     def _share(self, value):
@@ -680,18 +682,18 @@ class _Reader:
         found = self.codes[key] = ((" / ".join(parts) or None), code_raw)
         return found
 
-    def _charges(self, elements, where):
+    def _charges(self, elements, element):
         charges = []
         # Version 2 repeats Chrgs; later versions hold Chrgs/Rcrd records.
         if self.version < 3:
             for index, elem in enumerate(elements, start=1):
-                charges.append(self._charge(elem, f"{where}/Chrgs[{index}]"))
+                charges.append(self._charge(elem, f"{element}/Chrgs[{index}]"))
         records = [rec for elem in elements for rec in elem.iterchildren(self.q("Rcrd"))]
         for index, elem in enumerate(records, start=1):
-            charges.append(self._charge(elem, f"{where}/Chrgs/Rcrd[{index}]"))
+            charges.append(self._charge(elem, f"{element}/Chrgs/Rcrd[{index}]"))
         return charges
 
-    def _charge(self, elem, where):
+    def _charge(self, elem, element):
         amount_elem = elem.find(self.q("Amt"))
         if amount_elem is None:
             return {}
@@ -701,7 +703,7 @@ class _Reader:
                     amount_elem.text,
                     where=_lt(
                         "element %(path)s",
-                        path=where,
+                        path=element,
                     ),
                 )
             ),
@@ -731,7 +733,7 @@ class _Reader:
             return day
         return self._datetime_date(get(_DATETIME_PATHS[name]), f"{state.entry_where()}/{name}")
 
-    def _datetime_date(self, value, where):
+    def _datetime_date(self, value, element):
         if not value:
             return None
         match = _DTTM_RE.fullmatch(value)
@@ -743,10 +745,10 @@ class _Reader:
                 ),
                 where=_lt(
                     "element %(path)s",
-                    path=where,
+                    path=element,
                 ),
             )
-        day = parse_iso_date(match.group(1), where=_lt("element %(path)s", path=where))
+        day = parse_iso_date(match.group(1), where=_lt("element %(path)s", path=element))
         hour, minute, second = (int(match.group(i)) for i in (2, 3, 4))
         if hour > 23 or minute > 59 or second > 60:
             raise ParseError(
@@ -756,7 +758,7 @@ class _Reader:
                 ),
                 where=_lt(
                     "element %(path)s",
-                    path=where,
+                    path=element,
                 ),
             )
         offset = match.group(5)
@@ -1005,7 +1007,7 @@ def _qualify(ns, path):
     return "/".join(f"{{{ns}}}{step}" for step in path.split("/"))
 
 
-def _signed(amount, indicator, where):
+def _signed(amount, indicator, element):
     if indicator == "CRDT":
         return amount
     if indicator == "DBIT":
@@ -1015,5 +1017,5 @@ def _signed(amount, indicator, where):
             "credit/debit indicator must be CRDT or DBIT, not %(indicator)r",
             indicator=indicator,
         ),
-        where=_lt("element %(path)s", path=where),
+        where=_lt("element %(path)s", path=element),
     )

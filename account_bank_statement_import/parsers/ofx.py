@@ -614,7 +614,11 @@ def _statement(node, index, info, status):
         if values:
             raw[tag.lower()] = values[0]
     if date is None and raw.get("dtend"):
-        date = _parse_date(raw["dtend"], f"{path}/BANKTRANLIST/DTEND")
+        end = next(lst.find("DTEND") for lst in lists if lst.findtext("DTEND"))
+        date = _parse_date(
+            raw["dtend"],
+            _lt("line %(line)s, %(path)s", line=end.line, path=f"{path}/BANKTRANLIST/DTEND"),
+        )
     transactions = []
     ids = {}
     for tx_index, trn in enumerate(node.iter({"STMTTRN"}, _NOT_IN), start=1):
