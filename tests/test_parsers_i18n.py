@@ -269,3 +269,37 @@ def test_old_saved_mapping_with_plain_warnings_loads():
     assert mapping.warnings == ["dates read as day first"]
     assert not isinstance(mapping.warnings[0], Text)
     assert mapping.to_dict()["warnings"] == ["dates read as day first"]
+
+
+def _templates():
+    """Every ``_lt`` template of the parser sources."""
+    found = set()
+    for path in PARSERS.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if _is_marked(node):
+                found.add(node.args[0].value)
+    return found
+
+
+@pytest.mark.parametrize("name", ["fr.po", "account_bank_statement_import.pot"])
+def test_translation_files_match_the_templates(name):
+    """No stale parser term in i18n/ (it would never be looked up), and every
+    translation keeps exactly its source's placeholders (else formatting fails)."""
+    import polib  # an Odoo dependency, read here only
+
+    catalog = polib.pofile(str(PARSERS.parent / "i18n" / name))
+    templates = _templates()
+    parser_terms = [
+        entry for entry in catalog if any("/parsers/" in file for file, _line in entry.occurrences)
+    ]
+    assert parser_terms
+    assert [entry.msgid for entry in parser_terms if entry.msgid not in templates] == []
+    for entry in catalog:
+        if entry.msgstr:
+            assert sorted(PLACEHOLDER.findall(entry.msgstr)) == sorted(
+                PLACEHOLDER.findall(entry.msgid)
+            ), entry.msgid
+    if name.endswith(".pot"):
+        assert templates - {entry.msgid for entry in parser_terms} == set(), (
+            "regenerate i18n/account_bank_statement_import.pot (odoo-bin i18n export)"
+        )
