@@ -214,10 +214,7 @@ def _parse_zip(data, filename, options):
             raise ParseError(_lt("the ZIP archive is empty"))
         if len(members) > ZIP_MAX_MEMBERS:
             raise ParseError(
-                _lt(
-                    "the ZIP archive holds more than %(limit)s files",
-                    limit=ZIP_MAX_MEMBERS,
-                )
+                _lt("the ZIP archive holds more than %(limit)s files", limit=ZIP_MAX_MEMBERS)
             )
         total = 0
         for info in members:

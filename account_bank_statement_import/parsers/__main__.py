@@ -34,10 +34,7 @@ def _mapping_option(path):
             data = json.load(handle)
     except (OSError, ValueError) as error:
         raise ParseError(
-            _lt(
-                "cannot read the mapping: %(error)s",
-                error=error,
-            ),
+            _lt("cannot read the mapping: %(error)s", error=error),
             filename=path,
         ) from None
     try:

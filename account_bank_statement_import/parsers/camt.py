@@ -303,21 +303,13 @@ class _Reader:
             amount_elem = bal.find(self.q("Amt"))
             if amount_elem is None:
                 raise ParseError(
-                    _lt(
-                        "balance without amount",
-                    ),
-                    where=_lt(
-                        "element %(path)s",
-                        path=bwhere,
-                    ),
+                    _lt("balance without amount"),
+                    where=_lt("element %(path)s", path=bwhere),
                 )
             amount = _signed(
                 parse_decimal(
                     amount_elem.text,
-                    where=_lt(
-                        "element %(path)s",
-                        path=f"{bwhere}/Amt",
-                    ),
+                    where=_lt("element %(path)s", path=f"{bwhere}/Amt"),
                 ),
                 self.text(bal, "CdtDbtInd"),
                 f"{bwhere}/CdtDbtInd",
@@ -326,10 +318,7 @@ class _Reader:
             if date_text:
                 date = parse_iso_date(
                     date_text,
-                    where=_lt(
-                        "element %(path)s",
-                        path=f"{bwhere}/Dt/Dt",
-                    ),
+                    where=_lt("element %(path)s", path=f"{bwhere}/Dt/Dt"),
                 )
             else:
                 date = self._datetime_date(self.text(bal, "Dt/DtTm"), f"{bwhere}/Dt/DtTm")
@@ -408,13 +397,8 @@ class _Reader:
             date = value_date
         if date is None:
             raise ParseError(
-                _lt(
-                    "entry without booking date",
-                ),
-                where=_lt(
-                    "element %(path)s",
-                    path=state.entry_where(),
-                ),
+                _lt("entry without booking date"),
+                where=_lt("element %(path)s", path=state.entry_where()),
             )
         servicer_ref = get("AcctSvcrRef")
         entry_ref = get("NtryRef")
@@ -527,10 +511,7 @@ class _Reader:
                 if elem is not None and elem.get("Ccy", currency) == currency:
                     value = parse_decimal(
                         elem.text,
-                        where=_lt(
-                            "element %(path)s",
-                            path=f"{twhere}/{path}",
-                        ),
+                        where=_lt("element %(path)s", path=f"{twhere}/{path}"),
                     )
                     break
             if value is None:
@@ -603,10 +584,7 @@ class _Reader:
             if ccy and currency and ccy != currency:
                 value = parse_decimal(
                     elem.text,
-                    where=_lt(
-                        "element %(path)s",
-                        path=f"TxDtls/{amount_path}",
-                    ),
+                    where=_lt("element %(path)s", path=f"TxDtls/{amount_path}"),
                 )
                 foreign_amount = -value if amount < 0 else value
                 foreign_currency = self._share(ccy)
@@ -701,10 +679,7 @@ class _Reader:
             "amount": str(
                 parse_decimal(
                     amount_elem.text,
-                    where=_lt(
-                        "element %(path)s",
-                        path=element,
-                    ),
+                    where=_lt("element %(path)s", path=element),
                 )
             ),
             "currency": amount_elem.get("Ccy"),
@@ -739,27 +714,15 @@ class _Reader:
         match = _DTTM_RE.fullmatch(value)
         if not match:
             raise ParseError(
-                _lt(
-                    "invalid date-time %(value)r",
-                    value=value,
-                ),
-                where=_lt(
-                    "element %(path)s",
-                    path=element,
-                ),
+                _lt("invalid date-time %(value)r", value=value),
+                where=_lt("element %(path)s", path=element),
             )
         day = parse_iso_date(match.group(1), where=_lt("element %(path)s", path=element))
         hour, minute, second = (int(match.group(i)) for i in (2, 3, 4))
         if hour > 23 or minute > 59 or second > 60:
             raise ParseError(
-                _lt(
-                    "invalid date-time %(value)r",
-                    value=value,
-                ),
-                where=_lt(
-                    "element %(path)s",
-                    path=element,
-                ),
+                _lt("invalid date-time %(value)r", value=value),
+                where=_lt("element %(path)s", path=element),
             )
         offset = match.group(5)
         if self.tz is None or not offset:
@@ -1013,9 +976,6 @@ def _signed(amount, indicator, element):
     if indicator == "DBIT":
         return -amount
     raise ParseError(
-        _lt(
-            "credit/debit indicator must be CRDT or DBIT, not %(indicator)r",
-            indicator=indicator,
-        ),
+        _lt("credit/debit indicator must be CRDT or DBIT, not %(indicator)r", indicator=indicator),
         where=_lt("element %(path)s", path=element),
     )

@@ -95,11 +95,7 @@ def _date(text, where, field):
         return None
     if not text.isdigit():
         raise ParseError(
-            _lt(
-                "invalid %(field)s %(text)r (expected DDMMYY)",
-                field=field,
-                text=text,
-            ),
+            _lt("invalid %(field)s %(text)r (expected DDMMYY)", field=field, text=text),
             where,
         )
     day, month, year = int(text[:2]), int(text[2:4]), int(text[4:])
@@ -109,12 +105,7 @@ def _date(text, where, field):
         return datetime.date(year, month, day)
     except ValueError as error:
         raise ParseError(
-            _lt(
-                "invalid %(field)s %(text)r: %(error)s",
-                field=field,
-                text=text,
-                error=error,
-            ),
+            _lt("invalid %(field)s %(text)r: %(error)s", field=field, text=text, error=error),
             where,
         ) from None
 
@@ -123,20 +114,12 @@ def _amount(text, sign, where, field):
     """Return a signed Decimal from a 15-digit, 3-decimal field."""
     if not text.isdigit():
         raise ParseError(
-            _lt(
-                "invalid %(field)s %(text)r (expected 15 digits)",
-                field=field,
-                text=text,
-            ),
+            _lt("invalid %(field)s %(text)r (expected 15 digits)", field=field, text=text),
             where,
         )
     if sign not in "01" or len(sign) != 1:
         raise ParseError(
-            _lt(
-                "invalid sign code %(sign)r for %(field)s",
-                sign=sign,
-                field=field,
-            ),
+            _lt("invalid sign code %(sign)r for %(field)s", sign=sign, field=field),
             where,
         )
     # Three decimals are written; drop a trailing zero so 500.860 reads 500.86.
@@ -225,14 +208,8 @@ class _Parser:
             handler = self._HANDLERS.get(kind)
             if handler is None:
                 raise ParseError(
-                    _lt(
-                        "unknown record type %(record)r",
-                        record=line[:2],
-                    ),
-                    _lt(
-                        "line %(line)s",
-                        line=number,
-                    ),
+                    _lt("unknown record type %(record)r", record=line[:2]),
+                    _lt("line %(line)s", line=number),
                 )
             handler(self, line, _lt("line %(line)s, record %(record)s", line=number, record=kind))
         if self.statement is not None:
@@ -242,13 +219,8 @@ class _Parser:
             )
         if self.header is not None:
             raise ParseError(
-                _lt(
-                    "file ends without trailer record 9: truncated file?",
-                ),
-                _lt(
-                    "line %(line)s",
-                    line=last,
-                ),
+                _lt("file ends without trailer record 9: truncated file?"),
+                _lt("line %(line)s", line=last),
             )
         if not self.statements:
             raise ParseError(_lt("no statement in CODA file"))
@@ -313,10 +285,7 @@ class _Parser:
         structure = line[1]
         if structure not in "0123":
             raise ParseError(
-                _lt(
-                    "unknown account structure %(structure)r",
-                    structure=structure,
-                ),
+                _lt("unknown account structure %(structure)r", structure=structure),
                 where,
             )
         account, currency, extra = _account(line[5:42], structure)
@@ -342,10 +311,7 @@ class _Parser:
         comm_type = line[61]
         if comm_type not in "01":
             raise ParseError(
-                _lt(
-                    "invalid communication type %(comm_type)r",
-                    comm_type=comm_type,
-                ),
+                _lt("invalid communication type %(comm_type)r", comm_type=comm_type),
                 where,
             )
         fields = {
@@ -388,10 +354,7 @@ class _Parser:
         kind = line[:2]
         if movement is None or movement.record not in (("21",) if kind == "22" else ("21", "22")):
             raise ParseError(
-                _lt(
-                    "record %(kind)s without the movement it continues",
-                    kind=kind,
-                ),
+                _lt("record %(kind)s without the movement it continues", kind=kind),
                 where,
             )
         fields = movement.fields
@@ -434,10 +397,7 @@ class _Parser:
         kind = line[:2]
         if movement is None:
             raise ParseError(
-                _lt(
-                    "information record %(kind)s before any movement",
-                    kind=kind,
-                ),
+                _lt("information record %(kind)s before any movement", kind=kind),
                 where,
             )
         if line[2:6] != movement.fields["sequence"]:

@@ -251,11 +251,7 @@ def parse_iso_date(text, where=None):
             return datetime.date(*map(int, match.groups()))
         except ValueError as error:
             raise ParseError(
-                _lt(
-                    "invalid date %(value)r: %(error)s",
-                    value=value,
-                    error=error,
-                ),
+                _lt("invalid date %(value)r: %(error)s", value=value, error=error),
                 where=where,
             ) from None
     raise ParseError(_lt("invalid date %(value)r (expected YYYY-MM-DD)", value=value), where=where)

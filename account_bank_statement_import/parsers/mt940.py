@@ -93,21 +93,13 @@ def parse(data, *, encoding=None, max_size=MAX_FILE_SIZE):
         if current is None:
             raise ParseError(
                 _lt("field :%(tag)s: before any :20:", tag=tag),
-                where=_lt(
-                    "line %(line)s",
-                    line=line,
-                ),
+                where=_lt("line %(line)s", line=line),
             )
         current.add(tag, value, line)
     if not statements:
         raise ParseError(
-            _lt(
-                "no MT940 statement (no :20: field)",
-            ),
-            where=_lt(
-                "line %(line)s",
-                line=1,
-            ),
+            _lt("no MT940 statement (no :20: field)"),
+            where=_lt("line %(line)s", line=1),
         )
     return [statement.result() for statement in statements]
 
@@ -141,14 +133,8 @@ def _fields(text):
             if _PREAMBLE_RE.fullmatch(line.strip()):
                 continue
             raise ParseError(
-                _lt(
-                    "unexpected text %(text)r outside a statement",
-                    text=line[:30],
-                ),
-                where=_lt(
-                    "line %(line)s",
-                    line=number,
-                ),
+                _lt("unexpected text %(text)r outside a statement", text=line[:30]),
+                where=_lt("line %(line)s", line=number),
             )
         if not line.strip() and fields[-1][0] != "86":
             continue

@@ -276,10 +276,7 @@ def _tokenize(body, first_line):
         elif match.group(0) == "<!DOCTYPE":
             raise ParseError(
                 _lt("DOCTYPE declarations are refused in OFX"),
-                _lt(
-                    "line %(line)s",
-                    line=line,
-                ),
+                _lt("line %(line)s", line=line),
             )
         line += count("\n", start, pos)
     if pos < len(body) and not body[pos:].isspace():
@@ -366,13 +363,8 @@ def _read_tree(data):
     start = data.find(b"<")
     if start < 0:
         raise ParseError(
-            _lt(
-                "no OFX element found (not an OFX file)",
-            ),
-            _lt(
-                "line %(line)s",
-                line=1,
-            ),
+            _lt("no OFX element found (not an OFX file)"),
+            _lt("line %(line)s", line=1),
         )
     head = data[:start].decode("latin-1")
     headers = {}
@@ -439,11 +431,7 @@ def _parse_date(text, where):
         value = datetime.date(int(year), int(month), int(day))
     except ValueError as error:
         raise ParseError(
-            _lt(
-                "invalid date %(value)r: %(error)s",
-                value=text,
-                error=error,
-            ),
+            _lt("invalid date %(value)r: %(error)s", value=text, error=error),
             where,
         ) from None
     if (

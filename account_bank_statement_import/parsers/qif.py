@@ -138,12 +138,7 @@ def _as_date(fields, order):
 def _date_order(dates, option):
     """Decide the date order for the file; return ``(order, raw notes)``."""
     if option is not None and option not in _ORDERS:
-        raise ParseError(
-            _lt(
-                "unknown date_order %(option)r (use mdy, dmy or ymd)",
-                option=option,
-            )
-        )
+        raise ParseError(_lt("unknown date_order %(option)r (use mdy, dmy or ymd)", option=option))
     candidates = list(_ORDERS)
     for fields, where in dates:
         possible = [order for order in candidates if _as_date(fields, order)]
@@ -187,10 +182,7 @@ def _decimal_mark(amounts, option):
     if option is not None:
         if option not in (".", ","):
             raise ParseError(
-                _lt(
-                    "unknown decimal_separator %(option)r (use . or ,)",
-                    option=option,
-                )
+                _lt("unknown decimal_separator %(option)r (use . or ,)", option=option)
             )
         return option
     for text, _where in amounts:
@@ -339,19 +331,13 @@ def parse(
         if "D" not in record.fields:
             raise ParseError(
                 _lt("transaction without date (D)"),
-                _lt(
-                    "line %(line)s",
-                    line=record.line,
-                ),
+                _lt("line %(line)s", line=record.line),
             )
         amount = record.fields.get("T") or record.fields.get("U")
         if amount is None:
             raise ParseError(
                 _lt("transaction without amount (T)"),
-                _lt(
-                    "line %(line)s",
-                    line=record.line,
-                ),
+                _lt("line %(line)s", line=record.line),
             )
         dates.append(record.fields["D"])
         amounts.append(amount)

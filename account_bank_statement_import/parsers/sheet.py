@@ -180,11 +180,7 @@ class SheetMapping:
             value = getattr(self, name)
             if not isinstance(value, str) or len(value) != 1 or value in "\r\n":
                 raise ParseError(
-                    _lt(
-                        "%(name)s must be one character, not %(value)r",
-                        name=name,
-                        value=value,
-                    )
+                    _lt("%(name)s must be one character, not %(value)r", name=name, value=value)
                 )
         if self.decimal_sep not in (".", ","):
             raise ParseError(
@@ -217,10 +213,7 @@ class SheetMapping:
                 codecs.lookup(self.encoding)
             except LookupError as error:
                 raise ParseError(
-                    _lt(
-                        "unknown encoding %(encoding)r",
-                        encoding=self.encoding,
-                    )
+                    _lt("unknown encoding %(encoding)r", encoding=self.encoding)
                 ) from error
         self.debit_values = [str(v).strip() for v in self.debit_values]
         self.credit_values = [str(v).strip() for v in self.credit_values]
@@ -546,10 +539,7 @@ def iter_csv_stream(data, codec, delimiter, quotechar):
         raise ParseError(_lt("the file is not valid %(encoding)s", encoding=codec)) from None
     except csv.Error as error:
         raise ParseError(
-            _lt(
-                "malformed CSV: %(error)s",
-                error=error,
-            ),
+            _lt("malformed CSV: %(error)s", error=error),
             where=_lt("line %(line)s", line=reader.line_num),
         ) from None
 
@@ -566,10 +556,7 @@ def iter_csv_rows(text, delimiter, quotechar):
         yield from reader
     except csv.Error as error:
         raise ParseError(
-            _lt(
-                "malformed CSV: %(error)s",
-                error=error,
-            ),
+            _lt("malformed CSV: %(error)s", error=error),
             where=_lt("line %(line)s", line=reader.line_num),
         ) from None
 
@@ -826,10 +813,7 @@ class _Parser:
                 raise self._error(
                     rownum,
                     index,
-                    _lt(
-                        "%(value)r is not a number",
-                        value=text,
-                    ),
+                    _lt("%(value)r is not a number", value=text),
                 ) from None
         if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
             raise self._error(rownum, index, _lt("%(value)r is not a number", value=value))

@@ -520,10 +520,7 @@ def detect(data, filename=None):
         mapping = SheetMapping(**mapping_values)
     except ParseError as error:
         raise ParseError(
-            _lt(
-                "cannot detect the layout of this file: %(error)s",
-                error=error.text(),
-            )
+            _lt("cannot detect the layout of this file: %(error)s", error=error.text())
         ) from None
     _check_sample(mapping, header, columns, warnings)
     return mapping
@@ -1280,18 +1277,12 @@ def _check_sample(mapping, header, columns, warnings):
         statements = _Parser(trial).run(([header] if header else []) + rows)
     except ParseError as error:
         warnings.append(
-            _lt(
-                "the proposed mapping fails on the first rows: %(error)s",
-                error=error.text(),
-            )
+            _lt("the proposed mapping fails on the first rows: %(error)s", error=error.text())
         )
         return
     zeros = sum(not t.amount for s in statements for t in s.transactions)
     if zeros:
         mapping.skip_zero_amount = True
         warnings.append(
-            _lt(
-                "%(zeros)s row(s) with a zero amount (notices) are skipped",
-                zeros=zeros,
-            )
+            _lt("%(zeros)s row(s) with a zero amount (notices) are skipped", zeros=zeros)
         )
