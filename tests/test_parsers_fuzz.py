@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from account_bank_statement_import import parsers
 from account_bank_statement_import.parsers import ParseError, parse_file
+from account_bank_statement_import.parsers.errors import Text
 from account_bank_statement_import.parsers.result import ParsedStatement
 from tests.corpus import CORPUS
 
@@ -41,10 +42,31 @@ def formats():
 def check(parse, data):
     try:
         result = parse(data)
-    except ParseError:
+    except ParseError as error:
+        check_translatable(error)
         return
     assert isinstance(result, list)
     assert all(isinstance(stmt, ParsedStatement) for stmt in result)
+
+
+def _formatted(text):
+    """``text`` rebuilt from its template and params (params that are Text first)."""
+    if not isinstance(text, Text):
+        return text
+    params = {key: _formatted(value) for key, value in text.params.items()}
+    return text.template % params if params else text.template
+
+
+def check_translatable(error):
+    """The error's message and location are Text whose template gives the English text."""
+    assert isinstance(error.message, Text), repr(error.message)
+    if error.params:
+        assert error.template % error.params == error.message
+    assert _formatted(error.message) == error.message
+    assert error.where is None or isinstance(error.where, Text), repr(error.where)
+    if error.where is not None:
+        assert _formatted(error.where) == error.where
+    assert isinstance(error.text(), Text) and _formatted(error.text()) == error.text()
 
 
 @pytest.mark.parametrize("code", formats())
@@ -69,6 +91,11 @@ def test_random_bytes(code, data):
 @example(
     sample=CORPUS / "csv/ofxstatement-dutch__ing-nl_balance_history.csv",
     cuts=[(195, 14, b""), (4199, 1, b"")],
+)
+# A broken DTEND once carried a location that was a plain string (not translatable).
+@example(
+    sample=CORPUS / "ofx/ofxparse__ofx-v102-empty-tags.ofx",
+    cuts=[(0, 51, b""), (3744, 0, b"\x00")],
 )
 def test_mutated_samples(code, sample, cuts):
     """Splice, truncate and overwrite real files (a CAMT tag, an MT940 date...)."""

@@ -18,7 +18,7 @@ import zipfile
 import zlib
 
 from .common import MAX_FILE_SIZE, check_size
-from .errors import FileTooLargeError, ParseError, UnknownFormatError
+from .errors import FileTooLargeError, ParseError, UnknownFormatError, _lt
 
 # Detection order: specific signatures first, generic text (CSV) last.
 # code -> (module names to try, extensions)
@@ -135,10 +135,14 @@ def detect_format(data, filename=None):
         if claimed:
             matches.append(code)
     if not matches:
-        kind = "a PDF document" if data.startswith(_PDF_MAGIC) else "not a known format"
+        kind = _lt("a PDF document") if data.startswith(_PDF_MAGIC) else _lt("not a known format")
         raise UnknownFormatError(
-            f"{kind}: this file cannot be read as a bank statement; supported "
-            f"formats: {_supported_text()}",
+            _lt(
+                "%(kind)s: this file cannot be read as a bank statement; supported formats: "
+                "%(formats)s",
+                kind=kind,
+                formats=_supported_text(),
+            ),
             filename=filename,
         )
     if len(matches) > 1 and filename:
@@ -173,13 +177,22 @@ def parse_file(data, filename=None, format=None, **options):  # noqa: A002
 def _parse_one(code, data, options):
     if code not in FORMATS:
         raise UnknownFormatError(
-            f"unknown format {code!r}; supported formats: {_supported_text()}"
+            _lt(
+                "unknown format %(code)r; supported formats: %(formats)s",
+                code=code,
+                formats=_supported_text(),
+            )
         )
     adapter = _adapter(code)
     if adapter is None:
         raise UnknownFormatError(
-            f"the {code} parser is not available ({_missing.get(code)}); supported "
-            f"formats: {_supported_text()}"
+            _lt(
+                "the %(code)s parser is not available (%(reason)s); supported formats: "
+                "%(formats)s",
+                code=code,
+                reason=_missing.get(code),
+                formats=_supported_text(),
+            )
         )
     if "max_size" in options and not adapter.takes_max_size:
         # The registry enforced the limit already; not every parser takes it.
@@ -194,13 +207,15 @@ def _parse_zip(data, filename, options):
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError, ValueError) as error:
-        raise ParseError(f"invalid ZIP archive: {error}") from None
+        raise ParseError(_lt("invalid ZIP archive: %(error)s", error=error)) from None
     with archive:
         members = [info for info in archive.infolist() if not info.is_dir()]
         if not members:
-            raise ParseError("the ZIP archive is empty")
+            raise ParseError(_lt("the ZIP archive is empty"))
         if len(members) > ZIP_MAX_MEMBERS:
-            raise ParseError(f"the ZIP archive holds more than {ZIP_MAX_MEMBERS} files")
+            raise ParseError(
+                _lt("the ZIP archive holds more than %(limit)s files", limit=ZIP_MAX_MEMBERS)
+            )
         total = 0
         for info in members:
             member_name = f"{filename or 'archive'}/{info.filename}"
@@ -208,7 +223,7 @@ def _parse_zip(data, filename, options):
                 content = _read_member(archive, info, limit, total_limit - total)
                 total += len(content)
                 if _is_zip_archive(content):
-                    raise ParseError("nested ZIP archives are not accepted")
+                    raise ParseError(_lt("nested ZIP archives are not accepted"))
                 code = detect_format(content, info.filename)
                 statements.extend(_parse_one(code, content, options))
             except ParseError as error:
@@ -235,8 +250,11 @@ def _read_member(archive, info, limit, remaining):
                 size += len(chunk)
                 if size > bound:
                     raise FileTooLargeError(
-                        "the ZIP archive unpacks to more than the allowed size "
-                        f"({bound:,} bytes left)"
+                        _lt(
+                            "the ZIP archive unpacks to more than the allowed size (%(bound)s "
+                            "bytes left)",
+                            bound=f"{bound:,}",
+                        )
                     )
                 chunks.append(chunk)
     except ParseError:
@@ -249,9 +267,9 @@ def _read_member(archive, info, limit, remaining):
         RuntimeError,
         EOFError,
     ) as error:
-        raise ParseError(f"cannot unpack: {error}") from None
+        raise ParseError(_lt("cannot unpack: %(error)s", error=error)) from None
     except NotImplementedError as error:
-        raise ParseError(f"unsupported compression: {error}") from None
+        raise ParseError(_lt("unsupported compression: %(error)s", error=error)) from None
     return b"".join(chunks)
 
 

@@ -17,7 +17,7 @@ import os
 import sys
 
 from . import FORMATS, detect_format, parse_file
-from .errors import ParseError
+from .errors import ParseError, _lt
 
 
 def _option_value(text):
@@ -33,7 +33,10 @@ def _mapping_option(path):
         with open(path, encoding="utf-8") as handle:
             data = json.load(handle)
     except (OSError, ValueError) as error:
-        raise ParseError(f"cannot read the mapping: {error}", filename=path) from None
+        raise ParseError(
+            _lt("cannot read the mapping: %(error)s", error=error),
+            filename=path,
+        ) from None
     try:
         from .sheet import SheetMapping
     except ImportError:
@@ -41,7 +44,7 @@ def _mapping_option(path):
     try:
         return SheetMapping.from_dict(data)
     except (TypeError, ValueError, KeyError) as error:
-        raise ParseError(f"invalid mapping: {error}", filename=path) from None
+        raise ParseError(_lt("invalid mapping: %(error)s", error=error), filename=path) from None
 
 
 def build_parser():
@@ -83,7 +86,7 @@ def main(argv=None):
         for item in args.option:
             key, sep, value = item.partition("=")
             if not sep or not key.strip():
-                raise ParseError(f"--option needs KEY=VALUE, not {item!r}")
+                raise ParseError(_lt("--option needs KEY=VALUE, not %(item)r", item=item))
             options[key.strip().replace("-", "_")] = _option_value(value)
         if args.split_batches:
             options["split_batches"] = True

@@ -77,7 +77,7 @@ from .common import (
     parse_iso_date,
     xml_parser_options,
 )
-from .errors import ParseError
+from .errors import ParseError, _lt
 from .result import ParsedStatement, Transaction
 
 FORMAT = "camt"
@@ -113,7 +113,7 @@ def parse(
     """Parse a CAMT file into statements (see the module docstring for options)."""
     check_size(data, max_size)
     if not data.strip():
-        raise ParseError("empty file")
+        raise ParseError(_lt("empty file"))
     check_xml_prolog(data)
     if isinstance(tz, str):
         tz = _zone(tz)
@@ -123,8 +123,8 @@ def parse(
     except etree.XMLSyntaxError as error:
         line = getattr(error, "lineno", None) or getattr(error, "position", (None,))[0]
         raise ParseError(
-            f"invalid XML: {error.msg if hasattr(error, 'msg') else error}",
-            where=f"line {line}" if line else None,
+            _lt("invalid XML: %(error)s", error=error.msg if hasattr(error, "msg") else error),
+            where=_lt("line %(line)s", line=line) if line else None,
         ) from None
 
 
@@ -134,7 +134,7 @@ def _zone(name):
     try:
         return zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError) as error:
-        raise ParseError(f"unknown time zone {name!r}") from error
+        raise ParseError(_lt("unknown time zone %(name)r", name=name)) from error
 
 
 class _Reader:
@@ -207,9 +207,15 @@ class _Reader:
                 if state is None:
                     continue
                 raise ParseError(
-                    f"entry in the wrong namespace ({tag.rpartition('}')[0][1:]!r}, "
-                    f"expected {self.ns!r})",
-                    where=f"element {state.where}/Ntry[{state.entry_count + 1}]",
+                    _lt(
+                        "entry in the wrong namespace (%(namespace)r, expected %(ns)r)",
+                        namespace=tag.rpartition("}")[0][1:],
+                        ns=self.ns,
+                    ),
+                    where=_lt(
+                        "element %(path)s",
+                        path=f"{state.where}/Ntry[{state.entry_count + 1}]",
+                    ),
                 )
             if not self._is_container(elem):
                 continue
@@ -228,27 +234,33 @@ class _Reader:
             self._check_root(context.root)
         if not self.statements:
             raise ParseError(
-                f"no {self.container} element: the file holds no statement",
-                where=f"element {self.message}",
+                _lt(
+                    "no %(container)s element: the file holds no statement",
+                    container=self.container,
+                ),
+                where=_lt("element %(path)s", path=self.message),
             )
         return self.statements
 
     def _check_root(self, root):
         if root is None:
-            raise ParseError("not an XML document")
+            raise ParseError(_lt("not an XML document"))
         tag = root.tag if isinstance(root.tag, str) else ""
         ns = tag[1 : tag.index("}")] if tag.startswith("{") else ""
         match = _NS_RE.fullmatch(ns)
         if not match or tag.rpartition("}")[2] != "Document":
             raise ParseError(
-                f"not a CAMT 052/053/054 document (root {tag or root!r})",
-                where="element Document",
+                _lt("not a CAMT 052/053/054 document (root %(root)r)", root=tag or root),
+                where=_lt("element %(path)s", path="Document"),
             )
         version = int(match.group(2))
         if version not in _SUPPORTED_VERSIONS:
             raise ParseError(
-                f"unsupported CAMT version 001.{version:02d} (supported: 001.02 to 001.13)",
-                where="element Document",
+                _lt(
+                    "unsupported CAMT version 001.%(version)02d (supported: 001.02 to 001.13)",
+                    version=version,
+                ),
+                where=_lt("element %(path)s", path="Document"),
             )
         self.ns = ns
         self.kind = "camt.05" + match.group(1)
@@ -293,15 +305,24 @@ class _Reader:
             code = self.text(bal, "Tp/CdOrPrtry/Cd") or self.text(bal, "Tp/CdOrPrtry/Prtry")
             amount_elem = bal.find(self.q("Amt"))
             if amount_elem is None:
-                raise ParseError("balance without amount", where=f"element {bwhere}")
+                raise ParseError(
+                    _lt("balance without amount"),
+                    where=_lt("element %(path)s", path=bwhere),
+                )
             amount = _signed(
-                parse_decimal(amount_elem.text, where=f"element {bwhere}/Amt"),
+                parse_decimal(
+                    amount_elem.text,
+                    where=_lt("element %(path)s", path=f"{bwhere}/Amt"),
+                ),
                 self.text(bal, "CdtDbtInd"),
                 f"{bwhere}/CdtDbtInd",
             )
             date_text = self.text(bal, "Dt/Dt")
             if date_text:
-                date = parse_iso_date(date_text, where=f"element {bwhere}/Dt/Dt")
+                date = parse_iso_date(
+                    date_text,
+                    where=_lt("element %(path)s", path=f"{bwhere}/Dt/Dt"),
+                )
             else:
                 date = self._datetime_date(self.text(bal, "Dt/DtTm"), f"{bwhere}/Dt/DtTm")
             header["balances"].append(
@@ -365,7 +386,8 @@ class _Reader:
         amount_elem = get("Amt")
         if amount_elem is None:
             raise ParseError(
-                "entry without amount", where=f"element {state.entry_where()}/Amt"
+                _lt("entry without amount"),
+                where=_lt("element %(path)s", path=f"{state.entry_where()}/Amt"),
             )
         currency = self._share(amount_elem.get("Ccy"))
         state.entry_currency = state.entry_currency or currency
@@ -378,7 +400,8 @@ class _Reader:
             date = value_date
         if date is None:
             raise ParseError(
-                "entry without booking date", where=f"element {state.entry_where()}"
+                _lt("entry without booking date"),
+                where=_lt("element %(path)s", path=state.entry_where()),
             )
         servicer_ref = get("AcctSvcrRef")
         entry_ref = get("NtryRef")
@@ -453,20 +476,25 @@ class _Reader:
         tx.unique_import_id = unique
         state.transactions.append(tx)
 
-    def _amount(self, text, indicator, where, path):
-        """Signed Decimal of an amount element's text; ``where`` is a callable
+    def _amount(self, text, indicator, element_path, path):
+        """Signed Decimal of an amount element's text; ``element_path`` is a callable
         (the location is only worded when there is an error)."""
         if text and _PLAIN_AMOUNT(text):
             value = Decimal(text)
         else:
-            value = parse_decimal(text, where=f"element {where()}/{path}")
+            value = parse_decimal(
+                text, where=_lt("element %(path)s", path=f"{element_path()}/{path}")
+            )
         if indicator == "CRDT":
             return value
         if indicator == "DBIT":
             return -value
         raise ParseError(
-            f"credit/debit indicator must be CRDT or DBIT, not {indicator!r}",
-            where=f"element {where()}/CdtDbtInd",
+            _lt(
+                "credit/debit indicator must be CRDT or DBIT, not %(indicator)r",
+                indicator=indicator,
+            ),
+            where=_lt("element %(path)s", path=f"{element_path()}/CdtDbtInd"),
         )
 
     def _share(self, value):
@@ -484,7 +512,10 @@ class _Reader:
             for path in _SPLIT_AMOUNT_PATHS:
                 elem = tx.get(path)
                 if elem is not None and elem.get("Ccy", currency) == currency:
-                    value = parse_decimal(elem.text, where=f"element {twhere}/{path}")
+                    value = parse_decimal(
+                        elem.text,
+                        where=_lt("element %(path)s", path=f"{twhere}/{path}"),
+                    )
                     break
             if value is None:
                 return f"TxDtls[{index}] has no amount in {currency}"
@@ -534,9 +565,7 @@ class _Reader:
         money_in = (amount > 0) != entry.reversal
         own = state.header["account"]
         partner = account = bic = None
-        for name_paths, acct_paths, bic_paths in (
-            _SIDE_PATHS if money_in else _SIDE_PATHS_REVERSED
-        ):
+        for name_paths, acct_paths, bic_paths in _SIDE_PATHS if money_in else _SIDE_PATHS_REVERSED:
             name = _first_of(get, name_paths)
             acct = _first_of(get, acct_paths)
             if acct and own and acct.replace(" ", "") == own.replace(" ", ""):
@@ -556,7 +585,10 @@ class _Reader:
                 continue
             ccy = elem.get("Ccy")
             if ccy and currency and ccy != currency:
-                value = parse_decimal(elem.text, where=f"element TxDtls/{amount_path}")
+                value = parse_decimal(
+                    elem.text,
+                    where=_lt("element %(path)s", path=f"TxDtls/{amount_path}"),
+                )
                 foreign_amount = -value if amount < 0 else value
                 foreign_currency = self._share(ccy)
                 exchange = get(exchange_path)
@@ -622,9 +654,7 @@ class _Reader:
         if found is not None:
             return found
         domain, family, subfamily, proprietary, _issuer = key
-        code_raw = {
-            name: value for name, value in zip(_CODE_KEYS, key, strict=True) if value
-        }
+        code_raw = {name: value for name, value in zip(_CODE_KEYS, key, strict=True) if value}
         parts = []
         if domain:
             parts.append("-".join(filter(None, (domain, family, subfamily))))
@@ -633,23 +663,28 @@ class _Reader:
         found = self.codes[key] = ((" / ".join(parts) or None), code_raw)
         return found
 
-    def _charges(self, elements, where):
+    def _charges(self, elements, element):
         charges = []
         # Version 2 repeats Chrgs; later versions hold Chrgs/Rcrd records.
         if self.version < 3:
             for index, elem in enumerate(elements, start=1):
-                charges.append(self._charge(elem, f"{where}/Chrgs[{index}]"))
+                charges.append(self._charge(elem, f"{element}/Chrgs[{index}]"))
         records = [rec for elem in elements for rec in elem.iterchildren(self.q("Rcrd"))]
         for index, elem in enumerate(records, start=1):
-            charges.append(self._charge(elem, f"{where}/Chrgs/Rcrd[{index}]"))
+            charges.append(self._charge(elem, f"{element}/Chrgs/Rcrd[{index}]"))
         return charges
 
-    def _charge(self, elem, where):
+    def _charge(self, elem, element):
         amount_elem = elem.find(self.q("Amt"))
         if amount_elem is None:
             return {}
         charge = {
-            "amount": str(parse_decimal(amount_elem.text, where=f"element {where}")),
+            "amount": str(
+                parse_decimal(
+                    amount_elem.text,
+                    where=_lt("element %(path)s", path=element),
+                )
+            ),
             "currency": amount_elem.get("Ccy"),
         }
         for key, path in (
@@ -669,25 +704,29 @@ class _Reader:
             day = self.dates.get(value)
             if day is None:
                 day = parse_iso_date(
-                    value, where=f"element {state.entry_where()}/{name}/Dt"
+                    value, where=_lt("element %(path)s", path=f"{state.entry_where()}/{name}/Dt")
                 )
                 if len(self.dates) < 20000:
                     self.dates[value] = day
             return day
-        return self._datetime_date(
-            get(_DATETIME_PATHS[name]), f"{state.entry_where()}/{name}"
-        )
+        return self._datetime_date(get(_DATETIME_PATHS[name]), f"{state.entry_where()}/{name}")
 
-    def _datetime_date(self, value, where):
+    def _datetime_date(self, value, element):
         if not value:
             return None
         match = _DTTM_RE.fullmatch(value)
         if not match:
-            raise ParseError(f"invalid date-time {value!r}", where=f"element {where}")
-        day = parse_iso_date(match.group(1), where=f"element {where}")
+            raise ParseError(
+                _lt("invalid date-time %(value)r", value=value),
+                where=_lt("element %(path)s", path=element),
+            )
+        day = parse_iso_date(match.group(1), where=_lt("element %(path)s", path=element))
         hour, minute, second = (int(match.group(i)) for i in (2, 3, 4))
         if hour > 23 or minute > 59 or second > 60:
-            raise ParseError(f"invalid date-time {value!r}", where=f"element {where}")
+            raise ParseError(
+                _lt("invalid date-time %(value)r", value=value),
+                where=_lt("element %(path)s", path=element),
+            )
         offset = match.group(5)
         if self.tz is None or not offset:
             return day
@@ -934,12 +973,12 @@ def _qualify(ns, path):
     return "/".join(f"{{{ns}}}{step}" for step in path.split("/"))
 
 
-def _signed(amount, indicator, where):
+def _signed(amount, indicator, element):
     if indicator == "CRDT":
         return amount
     if indicator == "DBIT":
         return -amount
     raise ParseError(
-        f"credit/debit indicator must be CRDT or DBIT, not {indicator!r}",
-        where=f"element {where}",
+        _lt("credit/debit indicator must be CRDT or DBIT, not %(indicator)r", indicator=indicator),
+        where=_lt("element %(path)s", path=element),
     )

@@ -72,7 +72,7 @@ import re
 from decimal import Decimal
 
 from .common import MAX_FILE_SIZE, check_size, decode_text
-from .errors import ParseError
+from .errors import ParseError, _lt
 from .result import ParsedStatement, Transaction
 
 FORMAT = "coda"
@@ -94,22 +94,34 @@ def _date(text, where, field):
     if text in ("000000", "      "):
         return None
     if not text.isdigit():
-        raise ParseError(f"invalid {field} {text!r} (expected DDMMYY)", where)
+        raise ParseError(
+            _lt("invalid %(field)s %(text)r (expected DDMMYY)", field=field, text=text),
+            where,
+        )
     day, month, year = int(text[:2]), int(text[2:4]), int(text[4:])
     # CODA 2 dates from 2000 on; version-1 archives from the 1990s still exist.
     year += 1900 if year >= 70 else 2000
     try:
         return datetime.date(year, month, day)
     except ValueError as error:
-        raise ParseError(f"invalid {field} {text!r}: {error}", where) from None
+        raise ParseError(
+            _lt("invalid %(field)s %(text)r: %(error)s", field=field, text=text, error=error),
+            where,
+        ) from None
 
 
 def _amount(text, sign, where, field):
     """Return a signed Decimal from a 15-digit, 3-decimal field."""
     if not text.isdigit():
-        raise ParseError(f"invalid {field} {text!r} (expected 15 digits)", where)
+        raise ParseError(
+            _lt("invalid %(field)s %(text)r (expected 15 digits)", field=field, text=text),
+            where,
+        )
     if sign not in "01" or len(sign) != 1:
-        raise ParseError(f"invalid sign code {sign!r} for {field}", where)
+        raise ParseError(
+            _lt("invalid sign code %(sign)r for %(field)s", sign=sign, field=field),
+            where,
+        )
     # Three decimals are written; drop a trailing zero so 500.860 reads 500.86.
     units, thousandths = text[:-3].lstrip("0") or "0", text[-3:]
     if thousandths.endswith("0"):
@@ -195,20 +207,23 @@ class _Parser:
             kind = line[:2] if line[0] in "23" else line[0]
             handler = self._HANDLERS.get(kind)
             if handler is None:
-                raise ParseError(f"unknown record type {line[:2]!r}", f"line {number}")
-            handler(self, line, f"line {number}, record {kind}")
+                raise ParseError(
+                    _lt("unknown record type %(record)r", record=line[:2]),
+                    _lt("line %(line)s", line=number),
+                )
+            handler(self, line, _lt("line %(line)s, record %(record)s", line=number, record=kind))
         if self.statement is not None:
             raise ParseError(
-                "file ends inside a statement (no new balance record 8): "
-                "truncated file?",
-                f"line {last}",
+                _lt("file ends inside a statement (no new balance record 8): truncated file?"),
+                _lt("line %(line)s", line=last),
             )
         if self.header is not None:
             raise ParseError(
-                "file ends without trailer record 9: truncated file?", f"line {last}"
+                _lt("file ends without trailer record 9: truncated file?"),
+                _lt("line %(line)s", line=last),
             )
         if not self.statements:
-            raise ParseError("no statement in CODA file")
+            raise ParseError(_lt("no statement in CODA file"))
         return self.statements
 
     def _fit(self, line, number):
@@ -218,25 +233,36 @@ class _Parser:
             line = line.ljust(RECORD_LENGTH)
         if len(line) != RECORD_LENGTH:
             raise ParseError(
-                f"record of {len(line)} characters, CODA records have "
-                f"{RECORD_LENGTH} (truncated or not a CODA file)",
-                f"line {number}, record {line[:2].strip() or '?'}",
+                _lt(
+                    "record of %(length)s characters, CODA records have %(expected)s (truncated "
+                    "or not a CODA file)",
+                    length=len(line),
+                    expected=RECORD_LENGTH,
+                ),
+                _lt(
+                    "line %(line)s, record %(record)s",
+                    line=number,
+                    record=line[:2].strip() or "?",
+                ),
             )
         return line
 
     # ------------------------------------------------------------------ records
     def _header(self, line, where):
         if self.statement is not None:
-            raise ParseError("header record 0 inside a statement", where)
+            raise ParseError(_lt("header record 0 inside a statement"), where)
         if self.header is not None:
-            raise ParseError("header record 0 before trailer record 9", where)
+            raise ParseError(_lt("header record 0 before trailer record 9"), where)
         if line[127] != "2":
             raise ParseError(
-                f"CODA version {line[127]!r} is not supported (only version 2)",
+                _lt(
+                    "CODA version %(version)r is not supported (only version 2)",
+                    version=line[127],
+                ),
                 where,
             )
         self.header = {
-            "creation_date": _date(line[5:11], where, "creation date"),
+            "creation_date": _date(line[5:11], where, _lt("creation date")),
             "bank_id": line[11:14],
             "application_code": line[14:16],
             "duplicate": line[16] == "D",
@@ -253,12 +279,15 @@ class _Parser:
 
     def _old_balance(self, line, where):
         if self.header is None:
-            raise ParseError("record 1 before header record 0", where)
+            raise ParseError(_lt("record 1 before header record 0"), where)
         if self.statement is not None:
-            raise ParseError("record 1 before the previous statement's record 8", where)
+            raise ParseError(_lt("record 1 before the previous statement's record 8"), where)
         structure = line[1]
         if structure not in "0123":
-            raise ParseError(f"unknown account structure {structure!r}", where)
+            raise ParseError(
+                _lt("unknown account structure %(structure)r", structure=structure),
+                where,
+            )
         account, currency, extra = _account(line[5:42], structure)
         fields = {
             "account_structure": structure,
@@ -266,8 +295,8 @@ class _Parser:
             "currency": currency,
             "paper_sequence": line[2:5],
             "coda_sequence": line[125:128],
-            "old_balance": _amount(line[43:58], line[42], where, "old balance"),
-            "old_balance_date": _date(line[58:64], where, "old balance date"),
+            "old_balance": _amount(line[43:58], line[42], where, _lt("old balance")),
+            "old_balance_date": _date(line[58:64], where, _lt("old balance date")),
             "holder_name": line[64:90].strip(),
             "account_description": line[90:125].strip(),
             **extra,
@@ -281,24 +310,27 @@ class _Parser:
         sign = line[31]
         comm_type = line[61]
         if comm_type not in "01":
-            raise ParseError(f"invalid communication type {comm_type!r}", where)
+            raise ParseError(
+                _lt("invalid communication type %(comm_type)r", comm_type=comm_type),
+                where,
+            )
         fields = {
             "sequence": line[2:6],
             "detail": line[6:10],
             "bank_reference": line[10:31].strip(),
-            "amount": _amount(line[32:47], sign, where, "amount"),
-            "value_date": _date(line[47:53], where, "value date"),
+            "amount": _amount(line[32:47], sign, where, _lt("amount")),
+            "value_date": _date(line[47:53], where, _lt("value date")),
             "transaction_code": line[53:61],
             "structured": comm_type == "1",
             "communication": line[62:115],
-            "entry_date": _date(line[115:121], where, "entry date"),
+            "entry_date": _date(line[115:121], where, _lt("entry date")),
             "paper_sequence": line[121:124],
             "globalisation": line[124],
         }
         if not fields["sequence"].isdigit() or not fields["detail"].isdigit():
-            raise ParseError("invalid sequence or detail number", where)
+            raise ParseError(_lt("invalid sequence or detail number"), where)
         if fields["entry_date"] is None:
-            raise ParseError("movement without entry date", where)
+            raise ParseError(_lt("movement without entry date"), where)
         movement = _Movement(fields, where)
         parent = statement.movements[-1] if statement.movements else None
         if (
@@ -320,15 +352,23 @@ class _Parser:
         statement = self._in_statement(where)
         movement = statement.current
         kind = line[:2]
-        if movement is None or movement.record not in (
-            ("21",) if kind == "22" else ("21", "22")
-        ):
-            raise ParseError(f"record {kind} without the movement it continues", where)
+        if movement is None or movement.record not in (("21",) if kind == "22" else ("21", "22")):
+            raise ParseError(
+                _lt("record %(kind)s without the movement it continues", kind=kind),
+                where,
+            )
         fields = movement.fields
         if (line[2:6], line[6:10]) != (fields["sequence"], fields["detail"]):
             raise ParseError(
-                f"record {kind} numbered {line[2:6]}/{line[6:10]} continues "
-                f"movement {fields['sequence']}/{fields['detail']}",
+                _lt(
+                    "record %(kind)s numbered %(number)s/%(number_detail)s continues movement "
+                    "%(sequence)s/%(detail)s",
+                    kind=kind,
+                    number=line[2:6],
+                    number_detail=line[6:10],
+                    sequence=fields["sequence"],
+                    detail=fields["detail"],
+                ),
                 where,
             )
         if self.expect_next and self.expect_next[0] == "22":
@@ -356,11 +396,19 @@ class _Parser:
         movement = statement.current
         kind = line[:2]
         if movement is None:
-            raise ParseError(f"information record {kind} before any movement", where)
+            raise ParseError(
+                _lt("information record %(kind)s before any movement", kind=kind),
+                where,
+            )
         if line[2:6] != movement.fields["sequence"]:
             raise ParseError(
-                f"information record {kind} numbered {line[2:6]} follows "
-                f"movement {movement.fields['sequence']}",
+                _lt(
+                    "information record %(kind)s numbered %(number)s follows movement "
+                    "%(sequence)s",
+                    kind=kind,
+                    number=line[2:6],
+                    sequence=movement.fields["sequence"],
+                ),
                 where,
             )
         if kind == "31":
@@ -373,7 +421,7 @@ class _Parser:
                 }
             )
         elif not movement.information:
-            raise ParseError(f"record {kind} without its record 31", where)
+            raise ParseError(_lt("record %(kind)s without its record 31", kind=kind), where)
         elif kind == "32":
             movement.information[-1]["parts"].append(line[10:115])
         else:
@@ -388,8 +436,8 @@ class _Parser:
     def _new_balance(self, line, where):
         statement = self._in_statement(where)
         fields = statement.fields
-        fields["new_balance"] = _amount(line[42:57], line[41], where, "new balance")
-        fields["new_balance_date"] = _date(line[57:63], where, "new balance date")
+        fields["new_balance"] = _amount(line[42:57], line[41], where, _lt("new balance"))
+        fields["new_balance_date"] = _date(line[57:63], where, _lt("new balance date"))
         account, _currency, _extra = _account(line[4:41], fields["account_structure"])
         if account != fields["account"]:
             fields["new_balance_account"] = account
@@ -401,25 +449,23 @@ class _Parser:
 
     def _trailer(self, line, where):
         if self.statement is not None:
-            raise ParseError("trailer record 9 before new balance record 8", where)
+            raise ParseError(_lt("trailer record 9 before new balance record 8"), where)
         if self.header is None:
-            raise ParseError("trailer record 9 without header record 0", where)
+            raise ParseError(_lt("trailer record 9 without header record 0"), where)
         count = line[16:22]
-        debit = _amount(line[22:37], "0", where, "debit total")
-        credit = _amount(line[37:52], "0", where, "credit total")
+        debit = _amount(line[22:37], "0", where, _lt("debit total"))
+        credit = _amount(line[37:52], "0", where, _lt("credit total"))
         moved = [tx.amount for st in self.block_statements for tx in st.transactions]
         warnings = []
         if count.isdigit() and int(count) != self.block_records:
             warnings.append(
-                f"trailer counts {int(count)} records, the block has "
-                f"{self.block_records}"
+                f"trailer counts {int(count)} records, the block has {self.block_records}"
             )
         if debit != -sum((a for a in moved if a < 0), Decimal(0)) or credit != sum(
             (a for a in moved if a > 0), Decimal(0)
         ):
             warnings.append(
-                f"trailer totals (debit {debit}, credit {credit}) differ from "
-                "the movements"
+                f"trailer totals (debit {debit}, credit {credit}) differ from the movements"
             )
         for statement in self.block_statements:
             statement.raw["trailer"] = {
@@ -448,7 +494,7 @@ class _Parser:
     # ------------------------------------------------------------------ helpers
     def _in_statement(self, where):
         if self.statement is None:
-            raise ParseError("record outside a statement (no record 1 before)", where)
+            raise ParseError(_lt("record outside a statement (no record 1 before)"), where)
         return self.statement
 
     def _expect(self, line, kind, where, next_code):
@@ -585,10 +631,7 @@ def _transaction(movement, name):
         value_date=fields["value_date"],
         label=label,
         narration="\n".join(narration),
-        ref=structured
-        or fields.get("customer_reference")
-        or fields["bank_reference"]
-        or None,
+        ref=structured or fields.get("customer_reference") or fields["bank_reference"] or None,
         unique_import_id=f"{name}/{fields['sequence']}",
         partner_name=partner,
         account_number=fields.get("counterparty_account") or None,
@@ -627,8 +670,7 @@ def _build(statement):
         "coda_sequence": fields["coda_sequence"],
         "holder_name": fields["holder_name"],
         "account_description": fields["account_description"],
-        "old_balance_date": fields["old_balance_date"]
-        and fields["old_balance_date"].isoformat(),
+        "old_balance_date": fields["old_balance_date"] and fields["old_balance_date"].isoformat(),
     }
     if fields.get("country"):
         raw["country"] = fields["country"]
@@ -665,7 +707,7 @@ def parse(data, *, strict_length=True, max_size=MAX_FILE_SIZE):
     """
     check_size(data, max_size)
     if not data.strip():
-        raise ParseError("empty file")
+        raise ParseError(_lt("empty file"))
     # CODA is written in latin-1/cp1252 by Belgian banks; UTF-8 when valid.
     text = decode_text(data)
     return _Parser(strict_length).run(text)

@@ -23,7 +23,7 @@ from decimal import Decimal, InvalidOperation
 
 from lxml import etree
 
-from .errors import FileTooLargeError, ParseError
+from .errors import FileTooLargeError, ParseError, _lt
 
 MAX_FILE_SIZE = 50 * 1024 * 1024  # bytes; a year of a busy account is far below this
 
@@ -37,7 +37,11 @@ def check_size(data, limit=MAX_FILE_SIZE):
     """
     if limit is not None and len(data) > limit:
         raise FileTooLargeError(
-            f"file is {len(data):,} bytes, more than the limit of {limit:,} bytes"
+            _lt(
+                "file is %(length)s bytes, more than the limit of %(limit)s bytes",
+                length=f"{len(data):,}",
+                limit=f"{limit:,}",
+            )
         )
 
 
@@ -109,8 +113,8 @@ def check_xml_prolog(data):
             line = data.count(b"\n", 0, start) + 1
     if found:
         raise ParseError(
-            "XML DOCTYPE with entity declarations refused (unsafe XML)",
-            where=f"line {line}",
+            _lt("XML DOCTYPE with entity declarations refused (unsafe XML)"),
+            where=_lt("line %(line)s", line=line),
         )
 
 
@@ -181,9 +185,12 @@ def decode_text(data, declared=None):
     except UnicodeDecodeError as error:
         # Only a byte-order mark forces a codec that may not fit the bytes after it.
         raise ParseError(
-            f"the file starts with a {codec.removesuffix('-sig')} byte-order mark but "
-            "is not valid text in that encoding",
-            where=f"byte {error.start + bom_len}",
+            _lt(
+                "the file starts with a %(encoding)s byte-order mark but is not valid text in "
+                "that encoding",
+                encoding=codec.removesuffix("-sig"),
+            ),
+            where=_lt("byte %(offset)s", offset=error.start + bom_len),
         ) from error
 
 
@@ -198,12 +205,15 @@ def decode_as(data, encoding):
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
         raise ParseError(
-            f"the file is not valid {encoding} (byte 0x{data[error.start]:02x}); "
-            "choose another encoding",
-            where=f"line {line}",
+            _lt(
+                "the file is not valid %(encoding)s (byte 0x%(byte)s); choose another encoding",
+                encoding=encoding,
+                byte=f"{data[error.start]:02x}",
+            ),
+            where=_lt("line %(line)s", line=line),
         ) from None
     except LookupError:
-        raise ParseError(f"unknown encoding {encoding!r}") from None
+        raise ParseError(_lt("unknown encoding %(encoding)r", encoding=encoding)) from None
 
 
 # --------------------------------------------------------------------------- dates
@@ -222,7 +232,13 @@ def parse_date(text, fmt, where=None):
         return datetime.datetime.strptime(value, fmt).date()
     except ValueError as error:
         raise ParseError(
-            f"invalid date {value!r} (expected format {fmt}): {error}", where=where
+            _lt(
+                "invalid date %(value)r (expected format %(fmt)s): %(error)s",
+                value=value,
+                fmt=fmt,
+                error=error,
+            ),
+            where=where,
         ) from None
 
 
@@ -234,8 +250,11 @@ def parse_iso_date(text, where=None):
         try:
             return datetime.date(*map(int, match.groups()))
         except ValueError as error:
-            raise ParseError(f"invalid date {value!r}: {error}", where=where) from None
-    raise ParseError(f"invalid date {value!r} (expected YYYY-MM-DD)", where=where)
+            raise ParseError(
+                _lt("invalid date %(value)r: %(error)s", value=value, error=error),
+                where=where,
+            ) from None
+    raise ParseError(_lt("invalid date %(value)r (expected YYYY-MM-DD)", value=value), where=where)
 
 
 # --------------------------------------------------------------------------- amounts
@@ -257,11 +276,11 @@ def parse_decimal(text, decimal_sep=".", thousands_sep=None, where=None):
         number = number.replace(thousands_sep, "")
     if decimal_sep != ".":
         if "." in number:
-            raise ParseError(f"invalid amount {value!r}", where=where)
+            raise ParseError(_lt("invalid amount %(value)r", value=value), where=where)
         number = number.replace(decimal_sep, ".")
     if not _DECIMAL.fullmatch(number):
-        raise ParseError(f"invalid amount {value!r}", where=where)
+        raise ParseError(_lt("invalid amount %(value)r", value=value), where=where)
     try:
         return Decimal(number)
     except InvalidOperation:  # pragma: no cover - the regex already guards
-        raise ParseError(f"invalid amount {value!r}", where=where) from None
+        raise ParseError(_lt("invalid amount %(value)r", value=value), where=where) from None

@@ -8,6 +8,7 @@ Options of :func:`parse` are those of :func:`.sheet.parse`: ``mapping`` (a
 import csv
 
 from . import sheet
+from .errors import _lt
 
 FORMAT = "csv"
 
@@ -45,5 +46,5 @@ def sniff(data):
 def parse(data, **options):
     """Parse CSV bytes into statements; see :func:`.sheet.parse`."""
     if sheet.is_xlsx(data):
-        raise sheet.ParseError("this is an XLSX workbook, not a CSV file")
+        raise sheet.ParseError(_lt("this is an XLSX workbook, not a CSV file"))
     return sheet.parse(data, **options)

@@ -41,7 +41,7 @@ import datetime
 import re
 
 from .common import MAX_FILE_SIZE, check_size, decode_as, decode_text, parse_date, parse_decimal
-from .errors import ParseError
+from .errors import ParseError, _lt
 from .result import ParsedStatement, Transaction
 
 FORMAT = "mt940"
@@ -81,7 +81,7 @@ def parse(data, *, encoding=None, max_size=MAX_FILE_SIZE):
     check_size(data, max_size)
     text = decode_as(data, encoding) if encoding else decode_text(data)
     if not text.strip():
-        raise ParseError("empty file")
+        raise ParseError(_lt("empty file"))
     fields = _fields(text)
     statements = []
     current = None
@@ -91,10 +91,16 @@ def parse(data, *, encoding=None, max_size=MAX_FILE_SIZE):
             statements.append(current)
             continue
         if current is None:
-            raise ParseError(f"field :{tag}: before any :20:", where=f"line {line}")
+            raise ParseError(
+                _lt("field :%(tag)s: before any :20:", tag=tag),
+                where=_lt("line %(line)s", line=line),
+            )
         current.add(tag, value, line)
     if not statements:
-        raise ParseError("no MT940 statement (no :20: field)", where="line 1")
+        raise ParseError(
+            _lt("no MT940 statement (no :20: field)"),
+            where=_lt("line %(line)s", line=1),
+        )
     return [statement.result() for statement in statements]
 
 
@@ -127,7 +133,8 @@ def _fields(text):
             if _PREAMBLE_RE.fullmatch(line.strip()):
                 continue
             raise ParseError(
-                f"unexpected text {line[:30]!r} outside a statement", where=f"line {number}"
+                _lt("unexpected text %(text)r outside a statement", text=line[:30]),
+                where=_lt("line %(line)s", line=number),
             )
         if not line.strip() and fields[-1][0] != "86":
             continue
@@ -161,7 +168,7 @@ class _Statement:
         self.last_tag = "20"
 
     def add(self, tag, value, line):
-        where = f"line {line} (:{tag}:)"
+        where = _lt("line %(line)s (:%(tag)s:)", line=line, tag=tag)
         if tag == "25":
             self.raw["account_field"] = value.strip()
         elif tag in {"28", "28C"}:
@@ -181,7 +188,7 @@ class _Statement:
         elif tag == "34F":
             match = re.fullmatch(r"([A-Z]{3})([CD]?)([\d,]+)", value.strip())
             if not match:
-                raise ParseError(f"invalid floor limit {value!r}", where=where)
+                raise ParseError(_lt("invalid floor limit %(value)r", value=value), where=where)
             self.currency = self.currency or match.group(1)
             self.raw["floor_limit"] = value.strip()
         elif tag == "13D":
@@ -207,7 +214,7 @@ class _Statement:
         first, _sep, supplementary = value.partition("\n")
         match = _LINE61_RE.fullmatch(first.strip())
         if not match:
-            raise ParseError(f"invalid statement line {first!r}", where=where)
+            raise ParseError(_lt("invalid statement line %(first)r", first=first), where=where)
         value_date = _date(match.group("value"), "%y%m%d", where)
         entry = match.group("entry")
         date = _entry_date(entry, value_date, where) if entry else value_date
@@ -311,7 +318,7 @@ class _Statement:
 def _balance(value, where):
     match = _BALANCE_RE.fullmatch(value.replace("\n", "").strip())
     if not match:
-        raise ParseError(f"invalid balance {value.strip()!r}", where=where)
+        raise ParseError(_lt("invalid balance %(value)r", value=value.strip()), where=where)
     sign, date, currency, amount = match.groups()
     number = parse_decimal(amount, decimal_sep=",", where=where)
     return (-number if sign == "D" else number), _date(date, "%y%m%d", where), currency
@@ -330,7 +337,7 @@ def _entry_date(mmdd, value_date, where):
         except ValueError:
             continue
     if not candidates:
-        raise ParseError(f"invalid entry date {mmdd!r}", where=where)
+        raise ParseError(_lt("invalid entry date %(mmdd)r", mmdd=mmdd), where=where)
     return min(candidates, key=lambda day: abs((day - value_date).days))
 
 

@@ -109,7 +109,7 @@ from .common import (
     make_xml_parser,
     parse_decimal,
 )
-from .errors import ParseError
+from .errors import ParseError, _lt
 from .result import ParsedStatement, Transaction
 
 FORMAT = "ofx"
@@ -274,7 +274,10 @@ def _tokenize(body, first_line):
                 top.parts = []
             top.parts.append(match.group(3))
         elif match.group(0) == "<!DOCTYPE":
-            raise ParseError("DOCTYPE declarations are refused in OFX", f"line {line}")
+            raise ParseError(
+                _lt("DOCTYPE declarations are refused in OFX"),
+                _lt("line %(line)s", line=line),
+            )
         line += count("\n", start, pos)
     if pos < len(body) and not body[pos:].isspace():
         top = stack[-1]
@@ -287,8 +290,8 @@ def _tokenize(body, first_line):
         # Only a missing </OFX> is forgiven: anything more is a cut file.
         node = open_aggregates[-1]
         raise ParseError(
-            f"file ends inside <{node.tag}> (truncated file?)",
-            f"line {node.line}, {node.tag}",
+            _lt("file ends inside <%(tag)s> (truncated file?)", tag=node.tag),
+            _lt("line %(line)s, %(path)s", line=node.line, path=node.tag),
         )
     while len(stack) > 1:
         node = stack.pop()
@@ -359,7 +362,10 @@ def _read_tree(data):
     """Decode ``data`` and return ``(root node, info dict)``."""
     start = data.find(b"<")
     if start < 0:
-        raise ParseError("no OFX element found (not an OFX file)", "line 1")
+        raise ParseError(
+            _lt("no OFX element found (not an OFX file)"),
+            _lt("line %(line)s", line=1),
+        )
     head = data[:start].decode("latin-1")
     headers = {}
     for raw_line in head.splitlines():
@@ -386,18 +392,14 @@ def _read_tree(data):
     if ofx_at < 0:
         ofx_at = text.upper().find("<OFX>")
     if ofx_at < 0:
-        raise ParseError("no <OFX> element found (not an OFX file)")
+        raise ParseError(_lt("no <OFX> element found (not an OFX file)"))
     first_line = text.count("\n", 0, ofx_at) + 1
     body = text[ofx_at:]
     if is_xml:
         check_xml_prolog(data)
         try:
-            parser = make_xml_parser(
-                remove_comments=True, remove_pis=True, strip_cdata=True
-            )
-            element = etree.fromstring(
-                ("\n" * (first_line - 1) + body).encode("utf-8"), parser
-            )
+            parser = make_xml_parser(remove_comments=True, remove_pis=True, strip_cdata=True)
+            element = etree.fromstring(("\n" * (first_line - 1) + body).encode("utf-8"), parser)
             info["syntax"] = "xml"
             return _from_lxml(element), info
         except etree.XMLSyntaxError as error:
@@ -423,19 +425,22 @@ def _parse_date(text, where):
     """Return the date of an OFX date-time, strictly (the date as written)."""
     match = _OFX_DATE.fullmatch(text)
     if not match:
-        raise ParseError(f"invalid OFX date {text!r}", where)
+        raise ParseError(_lt("invalid OFX date %(text)r", text=text), where)
     year, month, day, hour, minute, second, offset = match.groups()
     try:
         value = datetime.date(int(year), int(month), int(day))
     except ValueError as error:
-        raise ParseError(f"invalid date {text!r}: {error}", where) from None
+        raise ParseError(
+            _lt("invalid date %(value)r: %(error)s", value=text, error=error),
+            where,
+        ) from None
     if (
         (hour and int(hour) > 23)
         or (minute and int(minute) > 59)
         or (second and int(second) > 60)
         or (offset and abs(float(offset)) > 14)
     ):
-        raise ParseError(f"invalid time in {text!r}", where)
+        raise ParseError(_lt("invalid time in %(text)r", text=text), where)
     return value
 
 
@@ -446,7 +451,7 @@ def _parse_amount(text, where):
     """Return a Decimal from an OFX amount (``.`` or ``,`` decimal mark)."""
     value = text.strip()
     if not _AMOUNT_CHARS.fullmatch(value):
-        raise ParseError(f"invalid amount {value!r}", where)
+        raise ParseError(_lt("invalid amount %(value)r", value=value), where)
     dot, comma = value.rfind("."), value.rfind(",")
     if dot >= 0 and comma >= 0:
         # Both marks: the last one is the decimal mark (1,234.56 / 1.234,56).
@@ -504,11 +509,11 @@ def parse(data, *, max_size=MAX_FILE_SIZE):
     """
     check_size(data, max_size)
     if not data.strip():
-        raise ParseError("empty file")
+        raise ParseError(_lt("empty file"))
     root, info = _read_tree(data)
     ofx = root.find("OFX")
     if ofx is None:
-        raise ParseError("no <OFX> element found (not an OFX file)")
+        raise ParseError(_lt("no <OFX> element found (not an OFX file)"))
     statuses = {}
     for wrapper in ofx.iter({"STMTTRNRS", "CCSTMTTRNRS"}):
         status = wrapper.find("STATUS")
@@ -530,12 +535,16 @@ def _raise_empty(ofx):
         if code and code != "0":
             message = status.findtext("MESSAGE") or status.findtext("SEVERITY")
             raise ParseError(
-                f"the bank returned error {code}: {message or 'no message'}",
-                f"line {status.line}, STATUS",
+                _lt(
+                    "the bank returned error %(code)s: %(message)s",
+                    code=code,
+                    message=message or "no message",
+                ),
+                _lt("line %(line)s, %(path)s", line=status.line, path="STATUS"),
             )
     if any(True for _node in ofx.iter({"INVSTMTRS"})):
-        raise ParseError("investment statements (INVSTMTRS) are not supported")
-    raise ParseError("no bank or credit card statement (STMTRS/CCSTMTRS) in file")
+        raise ParseError(_lt("investment statements (INVSTMTRS) are not supported"))
+    raise ParseError(_lt("no bank or credit card statement (STMTRS/CCSTMTRS) in file"))
 
 
 def _statement(node, index, info, status):
@@ -560,9 +569,7 @@ def _statement(node, index, info, status):
         ):
             if account.findtext(tag):
                 raw[key] = account.findtext(tag)
-        iban = _rib_iban(
-            raw.get("bank_id", ""), raw.get("branch_id", ""), account_number or ""
-        )
+        iban = _rib_iban(raw.get("bank_id", ""), raw.get("branch_id", ""), account_number or "")
         if iban:
             raw["iban"] = iban
     if status is not None and status.findtext("CODE") not in ("", "0"):
@@ -575,11 +582,17 @@ def _statement(node, index, info, status):
     # holds the balances that follow it.
     ledger = next(node.iter({"LEDGERBAL"}, _NOT_IN), None)
     if ledger is not None:
-        where = f"line {ledger.line}, {path}/LEDGERBAL"
+        line = ledger.line
         if ledger.findtext("BALAMT"):
-            balance_end = _parse_amount(ledger.findtext("BALAMT"), where + "/BALAMT")
+            balance_end = _parse_amount(
+                ledger.findtext("BALAMT"),
+                _lt("line %(line)s, %(path)s", line=line, path=f"{path}/LEDGERBAL/BALAMT"),
+            )
         if ledger.findtext("DTASOF"):
-            date = _parse_date(ledger.findtext("DTASOF"), where + "/DTASOF")
+            date = _parse_date(
+                ledger.findtext("DTASOF"),
+                _lt("line %(line)s, %(path)s", line=line, path=f"{path}/LEDGERBAL/DTASOF"),
+            )
     available = next(node.iter({"AVAILBAL"}, _NOT_IN), None)
     if available is not None:
         raw["available_balance"] = _raw(available)
@@ -589,7 +602,11 @@ def _statement(node, index, info, status):
         if values:
             raw[tag.lower()] = values[0]
     if date is None and raw.get("dtend"):
-        date = _parse_date(raw["dtend"], f"{path}/BANKTRANLIST/DTEND")
+        end = next(lst.find("DTEND") for lst in lists if lst.findtext("DTEND"))
+        date = _parse_date(
+            raw["dtend"],
+            _lt("line %(line)s, %(path)s", line=end.line, path=f"{path}/BANKTRANLIST/DTEND"),
+        )
     transactions = []
     ids = {}
     for tx_index, trn in enumerate(node.iter({"STMTTRN"}, _NOT_IN), start=1):
@@ -632,9 +649,9 @@ def _transaction(trn, path, statement_currency):
     tag = "DTPOSTED"
     try:
         if not posted:
-            raise ParseError("transaction without DTPOSTED (booking date)")
+            raise ParseError(_lt("transaction without DTPOSTED (booking date)"))
         if not amount_text:
-            raise ParseError("transaction without TRNAMT (amount)")
+            raise ParseError(_lt("transaction without TRNAMT (amount)"))
         date = _parse_date(posted, None)
         tag = "TRNAMT"
         amount = _parse_amount(amount_text, None)
@@ -650,9 +667,9 @@ def _transaction(trn, path, statement_currency):
         # pay for 40,000 f-strings.
         node = trn.find(tag)
         if node is None or "without" in error.message:
-            error.where = f"line {trn.line}, {path()}"
+            error.where = _lt("line %(line)s, %(path)s", line=trn.line, path=path())
         else:
-            error.where = f"line {node.line}, {path()}/{tag}"
+            error.where = _lt("line %(line)s, %(path)s", line=node.line, path=f"{path()}/{tag}")
         raise
     payee = raw.get("payee")
     name = _text(raw, "name")
@@ -683,11 +700,11 @@ def _transaction(trn, path, statement_currency):
         raw=raw,
     )
     if "origcurrency" in raw or "currency" in raw:
-        _foreign(tx, trn, statement_currency, f"line {trn.line}, {path()}")
+        _foreign(tx, trn, statement_currency, path())
     return tx
 
 
-def _foreign(tx, trn, statement_currency, where):
+def _foreign(tx, trn, statement_currency, path):
     """Apply CURRENCY / ORIGCURRENCY to ``tx`` (see the module docstring)."""
     for tag in ("ORIGCURRENCY", "CURRENCY"):
         node = trn.find(tag)
@@ -702,7 +719,10 @@ def _foreign(tx, trn, statement_currency, where):
             return
         rate = None
         if node.findtext("CURRATE"):
-            rate = _parse_amount(node.findtext("CURRATE"), f"{where}/{tag}/CURRATE")
+            rate = _parse_amount(
+                node.findtext("CURRATE"),
+                _lt("line %(line)s, %(path)s", line=trn.line, path=f"{path}/{tag}/CURRATE"),
+            )
         tx.foreign_currency = symbol
         if not rate:
             return
@@ -715,5 +735,8 @@ def _foreign(tx, trn, statement_currency, where):
                 tx.amount = (tx.amount * rate).quantize(_CENT, ROUND_HALF_UP)
                 tx.raw["amount_converted_from"] = symbol
         except InvalidOperation as error:
-            raise ParseError(f"invalid currency rate {rate}", where) from error
+            raise ParseError(
+                _lt("invalid currency rate %(rate)s", rate=rate),
+                _lt("line %(line)s, %(path)s", line=trn.line, path=path),
+            ) from error
         return

@@ -62,7 +62,7 @@ import re
 from decimal import Decimal
 
 from .common import MAX_FILE_SIZE, check_size, decode_as, decode_text
-from .errors import ParseError
+from .errors import ParseError, _lt
 from .result import ParsedStatement, Transaction
 
 FORMAT = "qif"
@@ -88,9 +88,7 @@ def sniff(data):
 
 # --------------------------------------------------------------------------- dates
 
-_DATE = re.compile(
-    r"(?P<a>\d{1,4})\s*[/.-]\s*(?P<b>\d{1,2})\s*(?P<sep>[/.-]|')\s*(?P<c>\d{1,4})"
-)
+_DATE = re.compile(r"(?P<a>\d{1,4})\s*[/.-]\s*(?P<b>\d{1,2})\s*(?P<sep>[/.-]|')\s*(?P<c>\d{1,4})")
 _COMPACT_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})")
 
 
@@ -140,20 +138,27 @@ def _as_date(fields, order):
 def _date_order(dates, option):
     """Decide the date order for the file; return ``(order, raw notes)``."""
     if option is not None and option not in _ORDERS:
-        raise ParseError(f"unknown date_order {option!r} (use mdy, dmy or ymd)")
+        raise ParseError(_lt("unknown date_order %(option)r (use mdy, dmy or ymd)", option=option))
     candidates = list(_ORDERS)
     for fields, where in dates:
         possible = [order for order in candidates if _as_date(fields, order)]
         if option and option not in possible:
             raise ParseError(
-                f"date {'/'.join(fields[:3])!r} is not a valid date in the "
-                f"{option} order",
+                _lt(
+                    "date %(value)r is not a valid date in the %(option)s order",
+                    value="/".join(fields[:3]),
+                    option=option,
+                ),
                 where,
             )
         if not possible:
             raise ParseError(
-                f"invalid date {'/'.join(fields[:3])!r} (no day/month order fits "
-                f"it together with the file's other dates: {', '.join(candidates)})",
+                _lt(
+                    "invalid date %(value)r (no day/month order fits it together with the file's "
+                    "other dates: %(orders)s)",
+                    value="/".join(fields[:3]),
+                    orders=", ".join(candidates),
+                ),
                 where,
             )
         candidates = possible
@@ -176,7 +181,9 @@ _COMMA_DECIMAL = re.compile(r"(?:,\d{1,2}$)|(?:\.\d*,)")
 def _decimal_mark(amounts, option):
     if option is not None:
         if option not in (".", ","):
-            raise ParseError(f"unknown decimal_separator {option!r} (use . or ,)")
+            raise ParseError(
+                _lt("unknown decimal_separator %(option)r (use . or ,)", option=option)
+            )
         return option
     for text, _where in amounts:
         if _COMMA_DECIMAL.search(text.strip()):
@@ -202,7 +209,7 @@ def _amount(text, mark, where):
         or not all(group.isdigit() for group in groups if integer)
         or (fraction and not fraction.isdigit())
     ):
-        raise ParseError(f"invalid amount {value!r}", where)
+        raise ParseError(_lt("invalid amount %(value)r", value=value), where)
     return Decimal(f"{sign}{integer.replace(thousands, '') or '0'}.{fraction or '0'}")
 
 
@@ -236,8 +243,8 @@ def _read_records(text):
         if stripped.startswith("!"):
             if record is not None and record.fields:
                 raise ParseError(
-                    "record not ended by '^' before a new section",
-                    f"line {number}",
+                    _lt("record not ended by '^' before a new section"),
+                    _lt("line %(line)s", line=number),
                 )
             record = None
             header = stripped[1:].strip().lower()
@@ -263,8 +270,8 @@ def _read_records(text):
             continue
         if section is None:
             raise ParseError(
-                "data before any '!Type:' header (not a QIF file?)",
-                f"line {number}",
+                _lt("data before any '!Type:' header (not a QIF file?)"),
+                _lt("line %(line)s", line=number),
             )
         if section == "":
             continue
@@ -276,7 +283,7 @@ def _read_records(text):
         if record is None:
             record = _Record(number)
         code, value = stripped[0], stripped[1:]
-        where = f"line {number}"
+        where = _lt("line %(line)s", line=number)
         if code == "S":
             record.splits.append({"category": value.strip(), "line": number})
         elif code in "E$%" and record.splits and code not in record.splits[-1]:
@@ -289,7 +296,7 @@ def _read_records(text):
         elif code == "A":
             record.fields.setdefault("A", []).append(value.strip())
         elif code in record.fields:
-            raise ParseError(f"field {code!r} twice in one record", where)
+            raise ParseError(_lt("field %(code)r twice in one record", code=code), where)
         else:
             record.fields[code] = (value, where)
     if record is not None and record.fields:
@@ -312,20 +319,26 @@ def parse(
     """
     check_size(data, max_size)
     if not data.strip():
-        raise ParseError("empty file")
+        raise ParseError(_lt("empty file"))
     text = decode_as(data, encoding) if encoding else decode_text(data)
     if not text.lstrip("\ufeff \t\r\n").startswith(("!", "#")):
-        raise ParseError("not a QIF file (no '!Type:' header)", "line 1")
+        raise ParseError(_lt("not a QIF file (no '!Type:' header)"), _lt("line %(line)s", line=1))
     records = list(_read_records(text.lstrip("\ufeff")))
     if not records:
-        raise ParseError("no bank, cash or credit card transactions in QIF file")
+        raise ParseError(_lt("no bank, cash or credit card transactions in QIF file"))
     dates, amounts = [], []
     for _section, _account, record in records:
         if "D" not in record.fields:
-            raise ParseError("transaction without date (D)", f"line {record.line}")
+            raise ParseError(
+                _lt("transaction without date (D)"),
+                _lt("line %(line)s", line=record.line),
+            )
         amount = record.fields.get("T") or record.fields.get("U")
         if amount is None:
-            raise ParseError("transaction without amount (T)", f"line {record.line}")
+            raise ParseError(
+                _lt("transaction without amount (T)"),
+                _lt("line %(line)s", line=record.line),
+            )
         dates.append(record.fields["D"])
         amounts.append(amount)
         for split in record.splits:
@@ -337,7 +350,7 @@ def parse(
     for text_value, where in dates:
         fields = _date_fields(text_value)
         if fields is None:
-            raise ParseError(f"invalid date {text_value.strip()!r}", where)
+            raise ParseError(_lt("invalid date %(value)r", value=text_value.strip()), where)
         parsed_dates.append((fields, where))
     order, notes = _date_order(parsed_dates, date_order)
     mark = _decimal_mark(amounts, decimal_separator)

@@ -37,7 +37,7 @@ from decimal import Decimal, InvalidOperation
 
 from .common import decode_as, guess_encoding
 from .common import decode_text as common_decode_text
-from .errors import ParseError
+from .errors import ParseError, Text, _lt
 from .result import ParsedStatement, Transaction
 
 AMOUNT_MODES = ("signed", "debit_credit", "amount_dc")
@@ -71,7 +71,7 @@ DEFAULT_CREDIT_VALUES = ("C", "CR", "CREDIT", "BIJ", "H", "HABEN", "+")
 # blank rows in a row (a sheet's "dimension" can claim a million rows).
 _MAX_BLANK_ROWS = 1000
 
-XLS_MESSAGE = "XLS (Excel 97) files are not supported, save as XLSX or CSV"
+XLS_MESSAGE = _lt("XLS (Excel 97) files are not supported, save as XLSX or CSV")
 
 
 @dataclasses.dataclass
@@ -88,7 +88,10 @@ class SheetMapping:
     ``header_rows`` is the number of rows before the header (or before the
     first data row when ``has_header`` is false); ``footer_rows`` rows at the
     end are ignored. Blank rows are always skipped. ``warnings`` lists what
-    detection was unsure about; it is informative only.
+    detection was unsure about; it is informative only. Each is a
+    :class:`.errors.Text` (English text with its translatable template);
+    :meth:`to_dict` writes it as a dict, and plain strings (mappings saved
+    before templates) are kept as they are.
     """
 
     date: str | int | None = None
@@ -97,12 +100,8 @@ class SheetMapping:
     debit: str | int | None = None
     credit: str | int | None = None
     dc_indicator: str | int | None = None
-    debit_values: list = dataclasses.field(
-        default_factory=lambda: list(DEFAULT_DEBIT_VALUES)
-    )
-    credit_values: list = dataclasses.field(
-        default_factory=lambda: list(DEFAULT_CREDIT_VALUES)
-    )
+    debit_values: list = dataclasses.field(default_factory=lambda: list(DEFAULT_DEBIT_VALUES))
+    credit_values: list = dataclasses.field(default_factory=lambda: list(DEFAULT_CREDIT_VALUES))
     label: list = dataclasses.field(default_factory=list)
     notes: list = dataclasses.field(default_factory=list)
     partner_name: str | int | None = None
@@ -134,6 +133,9 @@ class SheetMapping:
     warnings: list = dataclasses.field(default_factory=list)
 
     def __post_init__(self):
+        # Saved mappings hold warnings as to_dict() wrote them: a dict per Text
+        # (English text, template, params), or a plain string before templates.
+        self.warnings = [Text.from_json(warning) for warning in self.warnings or ()]
         self.validate()
 
     def validate(self):
@@ -152,11 +154,14 @@ class SheetMapping:
             setattr(self, role, value)
         if self.amount_mode not in AMOUNT_MODES:
             raise ParseError(
-                f"amount_mode must be one of {', '.join(AMOUNT_MODES)}, "
-                f"not {self.amount_mode!r}"
+                _lt(
+                    "amount_mode must be one of %(values)s, not %(amount_mode)r",
+                    values=", ".join(AMOUNT_MODES),
+                    amount_mode=self.amount_mode,
+                )
             )
         if self.date is None:
-            raise ParseError("the mapping names no date column")
+            raise ParseError(_lt("the mapping names no date column"))
         needed = {
             "signed": ("amount",),
             "debit_credit": ("debit", "credit"),
@@ -165,22 +170,36 @@ class SheetMapping:
         for role in needed:
             if getattr(self, role) is None:
                 raise ParseError(
-                    f"amount_mode {self.amount_mode!r} needs a {role} column"
+                    _lt(
+                        "amount_mode %(amount_mode)r needs a %(role)s column",
+                        amount_mode=self.amount_mode,
+                        role=role,
+                    )
                 )
         for name in ("delimiter", "quotechar"):
             value = getattr(self, name)
             if not isinstance(value, str) or len(value) != 1 or value in "\r\n":
-                raise ParseError(f"{name} must be one character, not {value!r}")
+                raise ParseError(
+                    _lt("%(name)s must be one character, not %(value)r", name=name, value=value)
+                )
         if self.decimal_sep not in (".", ","):
             raise ParseError(
-                f"decimal_sep must be '.' or ',', not {self.decimal_sep!r}"
+                _lt(
+                    "decimal_sep must be '.' or ',', not %(decimal_sep)r",
+                    decimal_sep=self.decimal_sep,
+                )
             )
         if self.thousands_sep is None:
             self.thousands_sep = "," if self.decimal_sep == "." else "."
         if self.thousands_sep not in ("", ".", ",", " ", "'", "\u00a0", "\u202f"):
-            raise ParseError(f"thousands_sep {self.thousands_sep!r} is not supported")
+            raise ParseError(
+                _lt(
+                    "thousands_sep %(thousands_sep)r is not supported",
+                    thousands_sep=self.thousands_sep,
+                )
+            )
         if self.thousands_sep == self.decimal_sep:
-            raise ParseError("decimal_sep and thousands_sep must differ")
+            raise ParseError(_lt("decimal_sep and thousands_sep must differ"))
         for name in ("date_format", "value_date_format"):
             value = getattr(self, name)
             if value is not None:
@@ -188,47 +207,56 @@ class SheetMapping:
         for name in ("header_rows", "footer_rows"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                raise ParseError(f"{name} must be a non-negative integer")
+                raise ParseError(_lt("%(name)s must be a non-negative integer", name=name))
         if self.encoding:
             try:
                 codecs.lookup(self.encoding)
             except LookupError as error:
-                raise ParseError(f"unknown encoding {self.encoding!r}") from error
+                raise ParseError(
+                    _lt("unknown encoding %(encoding)r", encoding=self.encoding)
+                ) from error
         self.debit_values = [str(v).strip() for v in self.debit_values]
         self.credit_values = [str(v).strip() for v in self.credit_values]
-        if {v.upper() for v in self.debit_values} & {
-            v.upper() for v in self.credit_values
-        }:
-            raise ParseError("a value cannot mean both debit and credit")
+        if {v.upper() for v in self.debit_values} & {v.upper() for v in self.credit_values}:
+            raise ParseError(_lt("a value cannot mean both debit and credit"))
 
     def to_dict(self):
-        """Return a JSON-able dict; :meth:`from_dict` reads it back."""
-        return dataclasses.asdict(self)
+        """Return a JSON-able dict; :meth:`from_dict` reads it back.
+
+        Each warning is a dict (``text``, ``template``, ``params``: see
+        :meth:`.errors.Text.to_json`) so the Odoo layer can translate it.
+        """
+        values = dataclasses.asdict(self)
+        values["warnings"] = [
+            warning.to_json() if isinstance(warning, Text) else warning
+            for warning in self.warnings
+        ]
+        return values
 
     @classmethod
     def from_dict(cls, values):
         """Build a mapping from :meth:`to_dict` output, rejecting unknown keys."""
         if not isinstance(values, dict):
-            raise ParseError("a sheet mapping must be a JSON object")
+            raise ParseError(_lt("a sheet mapping must be a JSON object"))
         known = {field.name for field in dataclasses.fields(cls)}
         unknown = sorted(set(values) - known)
         if unknown:
-            raise ParseError(f"unknown mapping keys: {', '.join(unknown)}")
+            raise ParseError(_lt("unknown mapping keys: %(values)s", values=", ".join(unknown)))
         try:
             return cls(**values)
         except TypeError as error:
-            raise ParseError(f"invalid sheet mapping: {error}") from error
+            raise ParseError(_lt("invalid sheet mapping: %(error)s", error=error)) from error
 
 
 def _check_column_ref(role, ref):
     if ref is None:
         return
     if isinstance(ref, bool) or not isinstance(ref, str | int):
-        raise ParseError(f"column for {role} must be a header name or an index")
+        raise ParseError(_lt("column for %(role)s must be a header name or an index", role=role))
     if isinstance(ref, int) and ref < 0:
-        raise ParseError(f"column index for {role} must not be negative")
+        raise ParseError(_lt("column index for %(role)s must not be negative", role=role))
     if isinstance(ref, str) and not ref.strip():
-        raise ParseError(f"column name for {role} is empty")
+        raise ParseError(_lt("column name for %(role)s is empty", role=role))
 
 
 # --------------------------------------------------------------------------
@@ -255,7 +283,7 @@ class _DateParser:
 
     def __init__(self, fmt):
         if not isinstance(fmt, str) or "%" not in fmt:
-            raise ParseError(f"date format {fmt!r} has no % directive")
+            raise ParseError(_lt("date format %(fmt)r has no %% directive", fmt=fmt))
         self.fmt = fmt
         self._cache = {}
         self._names = []
@@ -275,16 +303,21 @@ class _DateParser:
                 elif directive in "bBaAjpzZ" and directive:
                     self._fallback = True  # month names etc.: use strptime
                 else:
-                    raise ParseError(f"date format {fmt!r}: unsupported %{directive}")
+                    raise ParseError(
+                        _lt(
+                            "date format %(fmt)r: unsupported %%%(directive)s",
+                            fmt=fmt,
+                            directive=directive,
+                        )
+                    )
                 index += 2
             else:
                 pattern.append(r"\s+" if char.isspace() else re.escape(char))
                 index += 1
         if not self._fallback and not (
-            {"day", "month"} <= set(self._names)
-            and ({"year", "year2"} & set(self._names))
+            {"day", "month"} <= set(self._names) and ({"year", "year2"} & set(self._names))
         ):
-            raise ParseError(f"date format {fmt!r} needs a day, a month and a year")
+            raise ParseError(_lt("date format %(fmt)r needs a day, a month and a year", fmt=fmt))
         self._regex = re.compile("".join(pattern))
 
     def __call__(self, text):
@@ -302,7 +335,9 @@ class _DateParser:
             return datetime.datetime.strptime(text, self.fmt).date()
         match = self._regex.fullmatch(text)
         if match is None:
-            raise ValueError(f"{text!r} does not match the date format {self.fmt}")
+            raise ValueError(
+                _lt("%(text)r does not match the date format %(fmt)s", text=text, fmt=self.fmt)
+            )
         parts = dict(zip(self._names, match.groups(), strict=True))
         if "year2" in parts:
             short = int(parts["year2"])
@@ -314,14 +349,12 @@ class _DateParser:
             or int(parts.get("minute", 0)) > 59
             or int(parts.get("second", 0)) > 61
         ):
-            raise ValueError(f"{text!r} has an impossible time of day")
+            raise ValueError(_lt("%(text)r has an impossible time of day", text=text))
         # date() rejects Feb 31 and month 13: strict, never a guess.
         return datetime.date(year, int(parts["month"]), int(parts["day"]))
 
 
-_CURRENCY_DECORATION = re.compile(
-    r"^(?:[A-Z]{3}|[$€£¥₣₤])\s*|\s*(?:[A-Z]{3}|[$€£¥₣₤])$"
-)
+_CURRENCY_DECORATION = re.compile(r"^(?:[A-Z]{3}|[$€£¥₣₤])\s*|\s*(?:[A-Z]{3}|[$€£¥₣₤])$")
 
 
 class _AmountParser:
@@ -371,7 +404,7 @@ class _AmountParser:
             value = value[0] + value[1:].strip()
         match = self._regex.fullmatch(value) if value != text else None
         if match is None or not (match[2] or match[3]):
-            raise ValueError(f"{text.strip()!r} is not a number")
+            raise ValueError(_lt("%(value)r is not a number", value=text.strip()))
         amount = self(value)
         return -amount if negative else amount
 
@@ -444,11 +477,11 @@ def check_text_bytes(data):
     """Refuse binary documents (PDF, images, XLS...) given as a CSV file."""
     for magic, what in _BINARY_MAGIC:
         if data.startswith(magic):
-            raise ParseError(f"this is {what}, not a CSV or XLSX statement")
+            raise ParseError(_lt("this is %(what)s, not a CSV or XLSX statement", what=what))
     if is_xls(data):
         raise ParseError(XLS_MESSAGE)
     if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ParseError("this is a binary file, not a CSV statement")
+        raise ParseError(_lt("this is a binary file, not a CSV statement"))
 
 
 def decode_text(data, encoding=None):
@@ -491,7 +524,7 @@ def iter_csv_stream(data, codec, delimiter, quotechar):
     try:
         stream = io.TextIOWrapper(io.BytesIO(data), encoding=codec, newline="")
     except LookupError:
-        raise ParseError(f"unknown encoding {codec!r}") from None
+        raise ParseError(_lt("unknown encoding %(encoding)r", encoding=codec)) from None
     reader = csv.reader(stream, delimiter=delimiter, quotechar=quotechar, strict=False)
     try:
         first = next(reader, None)
@@ -503,10 +536,11 @@ def iter_csv_stream(data, codec, delimiter, quotechar):
         yield from reader
     except UnicodeDecodeError:
         decode_as(data, codec)  # raises the error naming the line
-        raise ParseError(f"the file is not valid {codec}") from None
+        raise ParseError(_lt("the file is not valid %(encoding)s", encoding=codec)) from None
     except csv.Error as error:
         raise ParseError(
-            f"malformed CSV: {error}", where=f"line {reader.line_num}"
+            _lt("malformed CSV: %(error)s", error=error),
+            where=_lt("line %(line)s", line=reader.line_num),
         ) from None
 
 
@@ -522,7 +556,8 @@ def iter_csv_rows(text, delimiter, quotechar):
         yield from reader
     except csv.Error as error:
         raise ParseError(
-            f"malformed CSV: {error}", where=f"line {reader.line_num}"
+            _lt("malformed CSV: %(error)s", error=error),
+            where=_lt("line %(line)s", line=reader.line_num),
         ) from None
 
 
@@ -535,18 +570,19 @@ def open_workbook_rows(data, sheet_name=None):
     try:
         import openpyxl
     except ImportError as error:  # pragma: no cover - declared dependency
-        raise ParseError("reading XLSX needs the openpyxl package") from error
+        raise ParseError(_lt("reading XLSX needs the openpyxl package")) from error
     try:
-        workbook = openpyxl.load_workbook(
-            io.BytesIO(data), read_only=True, data_only=True
-        )
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds on corrupt files
-        raise ParseError(f"cannot open the XLSX workbook: {error}") from error
+        raise ParseError(_lt("cannot open the XLSX workbook: %(error)s", error=error)) from error
     if sheet_name:
         if sheet_name not in workbook.sheetnames:
             raise ParseError(
-                f"the workbook has no sheet {sheet_name!r} "
-                f"(sheets: {', '.join(workbook.sheetnames)})"
+                _lt(
+                    "the workbook has no sheet %(sheet_name)r (sheets: %(values)s)",
+                    sheet_name=sheet_name,
+                    values=", ".join(workbook.sheetnames),
+                )
             )
         sheet = workbook[sheet_name]
     else:
@@ -571,7 +607,7 @@ def _iter_sheet(sheet):
     except ParseError:
         raise
     except Exception as error:
-        raise ParseError(f"cannot read the XLSX sheet: {error}") from error
+        raise ParseError(_lt("cannot read the XLSX sheet: %(error)s", error=error)) from error
 
 
 def iter_rows(data, mapping):
@@ -640,7 +676,7 @@ def parse(data, mapping=None, **options):
     if is_xls(data):
         raise ParseError(XLS_MESSAGE, filename=filename)
     if not data.strip():
-        raise ParseError("the file is empty", filename=filename)
+        raise ParseError(_lt("the file is empty"), filename=filename)
     try:
         if mapping is None:
             mapping = detect(data, filename=filename)
@@ -677,8 +713,12 @@ class _Parser:
             return ref
         if header is None:
             raise ParseError(
-                f"the {role} column is named {ref!r} but the mapping says the "
-                "file has no header row: use a column number"
+                _lt(
+                    "the %(role)s column is named %(ref)r but the mapping says the file has no "
+                    "header row: use a column number",
+                    role=role,
+                    ref=ref,
+                )
             )
         if ref in header:
             return header.index(ref)
@@ -687,15 +727,18 @@ class _Parser:
             if name.strip().casefold() == wanted:
                 return index
         raise ParseError(
-            f"no column {ref!r} (for {role}) in the header: "
-            + ", ".join(repr(name) for name in header if name)
+            _lt(
+                "no column %(ref)r (for %(role)s) in the header: %(columns)s",
+                ref=ref,
+                role=role,
+                columns=", ".join(repr(name) for name in header if name),
+            )
         )
 
     def _setup(self, header):
         mapping = self.mapping
         self.cols = {
-            role: self._resolve(header, role, getattr(mapping, role))
-            for role in SINGLE_ROLES
+            role: self._resolve(header, role, getattr(mapping, role)) for role in SINGLE_ROLES
         }
         self.label_cols = [self._resolve(header, "label", r) for r in mapping.label]
         self.note_cols = [self._resolve(header, "notes", r) for r in mapping.notes]
@@ -714,10 +757,13 @@ class _Parser:
     def _name(self, index):
         if self.header and index < len(self.header) and self.header[index]:
             return self.header[index]
-        return f"column {index + 1}"
+        return _lt("column %(number)s", number=index + 1)
 
     def _error(self, rownum, index, message):
-        return ParseError(message, where=f"row {rownum}, column {self._name(index)!r}")
+        return ParseError(
+            message,
+            where=_lt("row %(row)s, column %(column)r", row=rownum, column=self._name(index)),
+        )
 
     # -- cells -------------------------------------------------------------
 
@@ -734,17 +780,22 @@ class _Parser:
         text = _cell_text(value)
         if not text:
             if required:
-                raise self._error(rownum, index, "the date is empty")
+                raise self._error(rownum, index, _lt("the date is empty"))
             return None
         if not isinstance(value, str):
-            raise self._error(rownum, index, f"{text!r} is not a date")
+            raise self._error(rownum, index, _lt("%(text)r is not a date", text=text))
         try:
             return parser(text)
         except ValueError as error:
             raise self._error(
                 rownum,
                 index,
-                f"{text!r} is not a valid date in the format {parser.fmt} ({error})",
+                _lt(
+                    "%(text)r is not a valid date in the format %(fmt)s (%(error)s)",
+                    text=text,
+                    fmt=parser.fmt,
+                    error=(error.args or [error])[0],  # a Text when _DateParser raised it
+                ),
             ) from None
 
     def _amount(self, row, index, rownum):
@@ -759,9 +810,13 @@ class _Parser:
             try:
                 return self.amount_parser(text)
             except (ValueError, InvalidOperation):
-                raise self._error(rownum, index, f"{text!r} is not a number") from None
+                raise self._error(
+                    rownum,
+                    index,
+                    _lt("%(value)r is not a number", value=text),
+                ) from None
         if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
-            raise self._error(rownum, index, f"{value!r} is not a number")
+            raise self._error(rownum, index, _lt("%(value)r is not a number", value=value))
         # str() of a float is its shortest repr: no binary noise in the Decimal.
         return Decimal(str(value))
 
@@ -777,19 +832,19 @@ class _Parser:
         if mapping.amount_mode == "signed":
             amount = self._amount(row, cols["amount"], rownum)
             if amount is None:
-                raise self._error(rownum, cols["amount"], "the amount is empty")
+                raise self._error(rownum, cols["amount"], _lt("the amount is empty"))
         elif mapping.amount_mode == "debit_credit":
             debit = self._amount(row, cols["debit"], rownum)
             credit = self._amount(row, cols["credit"], rownum)
             if debit is None and credit is None:
                 raise self._error(
-                    rownum, cols["debit"], "neither a debit nor a credit amount"
+                    rownum, cols["debit"], _lt("neither a debit nor a credit amount")
                 )
             amount = abs(credit or 0) - abs(debit or 0)
         else:
             amount = self._amount(row, cols["amount"], rownum)
             if amount is None:
-                raise self._error(rownum, cols["amount"], "the amount is empty")
+                raise self._error(rownum, cols["amount"], _lt("the amount is empty"))
             indicator = self._text(row, cols["dc_indicator"]).upper()
             if indicator in self.debit_values:
                 amount = -abs(amount)
@@ -799,9 +854,13 @@ class _Parser:
                 raise self._error(
                     rownum,
                     cols["dc_indicator"],
-                    f"{indicator!r} is neither a debit value "
-                    f"({'/'.join(mapping.debit_values)}) nor a credit value "
-                    f"({'/'.join(mapping.credit_values)})",
+                    _lt(
+                        "%(indicator)r is neither a debit value (%(debit_values)s) nor a credit "
+                        "value (%(credit_values)s)",
+                        indicator=indicator,
+                        debit_values="/".join(mapping.debit_values),
+                        credit_values="/".join(mapping.credit_values),
+                    ),
                 )
         return -amount if mapping.invert_sign else amount
 
@@ -815,8 +874,11 @@ class _Parser:
         rownum = sum(1 for _row in itertools.islice(rows, mapping.header_rows))
         if rownum < mapping.header_rows:
             raise ParseError(
-                f"the file has {rownum} rows, fewer than the "
-                f"{mapping.header_rows} to skip"
+                _lt(
+                    "the file has %(rownum)s rows, fewer than the %(header_rows)s to skip",
+                    rownum=rownum,
+                    header_rows=mapping.header_rows,
+                )
             )
         header = None
         if mapping.has_header:
@@ -826,7 +888,7 @@ class _Parser:
                     header = [_cell_text(cell) for cell in row]
                     break
             if header is None:
-                raise ParseError("the file has no header row and no transactions")
+                raise ParseError(_lt("the file has no header row and no transactions"))
         self._setup(header)
         add = (text_rows and self._fast_add()) or self._add
         groups = {}
@@ -846,7 +908,7 @@ class _Parser:
             else:
                 add(groups, rownum, row)
         if not groups:
-            raise ParseError("the file holds no transactions")
+            raise ParseError(_lt("the file holds no transactions"))
         return [self._finish(key, group) for key, group in groups.items()]
 
     def _add(self, groups, rownum, row):
@@ -858,9 +920,7 @@ class _Parser:
         date = self._date(row, cols["date"], rownum, self.date_parser, True)
         value_date = None
         if cols["value_date"] is not None:
-            value_date = self._date(
-                row, cols["value_date"], rownum, self.value_date_parser, False
-            )
+            value_date = self._date(row, cols["value_date"], rownum, self.value_date_parser, False)
         currency = self._text(row, cols["currency"]).upper() or None
         own_account = self._text(row, cols["own_account"]) or None
         key = (own_account, currency)

@@ -19,7 +19,7 @@ import re
 import unicodedata
 from decimal import Decimal
 
-from .errors import ParseError
+from .errors import ParseError, _lt
 from .sheet import (
     DEFAULT_DEBIT_VALUES,
     XLS_MESSAGE,
@@ -62,9 +62,7 @@ _DATE_ONLY = (
 _TIME_SUFFIXES = ("", " %H:%M:%S", " %H:%M", "T%H:%M:%S")
 DATE_FORMATS = tuple(d + t for d in _DATE_ONLY for t in _TIME_SUFFIXES)
 
-_DATE_SHAPE = re.compile(
-    r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?|\d{8}"
-)
+_DATE_SHAPE = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?|\d{8}")
 _NUMBER_SHAPE = re.compile(
     r"'?\s*(?:[A-Z]{3}|[$€£¥])?\s*[+-]?\s*\(?\s*"
     r"(?:\d{1,3}(?:[.,' \u00a0]\d{3})+|\d+)?(?:[.,]\d+)?\s*\)?-?\s*"
@@ -434,9 +432,7 @@ class _Column:
     @property
     def is_amount(self):
         """Numeric, and written like money rather than like an id."""
-        return self.is_number and (
-            self.has_fraction or self.signed or self.decimal_votes
-        )
+        return self.is_number and (self.has_fraction or self.signed or self.decimal_votes)
 
     @property
     def constant(self):
@@ -474,7 +470,7 @@ def detect(data, filename=None):
     ``filename`` only serves as a hint (``.xls`` gets a clear message).
     """
     if not data or not data.strip():
-        raise ParseError("the file is empty")
+        raise ParseError(_lt("the file is empty"))
     if is_xls(data):
         raise ParseError(XLS_MESSAGE)
     warnings = []
@@ -504,7 +500,12 @@ def detect(data, filename=None):
     columns, footer_rows = _scan_columns(itertools.chain(head[first_data:], rows))
     settings["footer_rows"] = footer_rows
     if footer_rows:
-        warnings.append(f"the last {footer_rows} row(s) hold no transaction: skipped")
+        warnings.append(
+            _lt(
+                "the last %(footer_rows)s row(s) hold no transaction: skipped",
+                footer_rows=footer_rows,
+            )
+        )
     width = len(columns)
     names = [
         (header[i] if header and i < len(header) and header[i] else f"column {i + 1}")
@@ -518,7 +519,9 @@ def detect(data, filename=None):
     try:
         mapping = SheetMapping(**mapping_values)
     except ParseError as error:
-        raise ParseError(f"cannot detect the layout of this file: {error}") from None
+        raise ParseError(
+            _lt("cannot detect the layout of this file: %(error)s", error=error.text())
+        ) from None
     _check_sample(mapping, header, columns, warnings)
     return mapping
 
@@ -526,7 +529,7 @@ def detect(data, filename=None):
 def _detect_delimiter(text):
     lines = [line for line in text.splitlines()[:60] if line.strip()]
     if not lines:
-        raise ParseError("the file is empty")
+        raise ParseError(_lt("the file is empty"))
     try:
         hint = csv.Sniffer().sniff("\n".join(lines[:20]), delimiters=",;\t|").delimiter
     except csv.Error:
@@ -542,8 +545,10 @@ def _detect_delimiter(text):
             best = (score, delimiter)
     if best[0] < 0.5:
         raise ParseError(
-            "the file does not look like a table: no delimiter (, ; tab |) splits "
-            "its lines into columns"
+            _lt(
+                "the file does not look like a table: no delimiter (, ; tab |) splits its lines "
+                "into columns",
+            )
         )
     return best[1]
 
@@ -594,7 +599,7 @@ def _find_table(head):
     """Return (index of the first data row, index of the header or None)."""
     nonblank = [i for i, row in enumerate(head) if not _is_blank(row)]
     if not nonblank:
-        raise ParseError("the file is empty")
+        raise ParseError(_lt("the file is empty"))
     data_flags = {i: _row_is_data(head[i]) for i in nonblank}
     for position, index in enumerate(nonblank):
         if not data_flags[index]:
@@ -603,16 +608,12 @@ def _find_table(head):
         if following and sum(data_flags[i] for i in following) * 2 < len(following):
             continue
         previous = nonblank[position - 1] if position else None
-        if (
-            previous is not None
-            and previous == index - 1
-            and _looks_like_labels(head[previous])
-        ):
+        if previous is not None and previous == index - 1 and _looks_like_labels(head[previous]):
             return index, previous
         return index, None
     if any(_looks_like_labels(head[i]) for i in nonblank):
-        raise ParseError("the file holds a header but no transaction rows")
-    raise ParseError("no rows with a date and an amount were found in the file")
+        raise ParseError(_lt("the file holds a header but no transaction rows"))
+    raise ParseError(_lt("no rows with a date and an amount were found in the file"))
 
 
 def _scan_columns(rows):
@@ -636,8 +637,10 @@ def _scan_columns(rows):
             pending.append(row)
             if len(pending) > 5:
                 raise ParseError(
-                    "the table is interrupted by rows without a date and an "
-                    "amount; give a mapping"
+                    _lt(
+                        "the table is interrupted by rows without a date and an amount; give a "
+                        "mapping",
+                    )
                 )
             continue
         pending.append(row)
@@ -766,11 +769,7 @@ class _RoleBuilder:
 
     def ref(self, column):
         """How the mapping names a column: its header text, else its index."""
-        name = (
-            self.header[column.index]
-            if self.header and column.index < len(self.header)
-            else ""
-        )
+        name = self.header[column.index] if self.header and column.index < len(self.header) else ""
         if name and self.header.count(name) == 1:
             return name
         return column.index
@@ -811,14 +810,20 @@ class _RoleBuilder:
             decimal = "." if votes["."] >= votes[","] else ","
             if votes["."] and votes[","]:
                 self.warnings.append(
-                    "amounts are written with both '.' and ',' as decimal "
-                    f"separator; chose {decimal!r}"
+                    _lt(
+                        "amounts are written with both '.' and ',' as decimal separator; chose "
+                        "%(decimal)r",
+                        decimal=decimal,
+                    )
                 )
         elif votes[".?"] or votes[",?"]:
             decimal = "," if votes[".?"] > votes[",?"] else "."
             self.warnings.append(
-                "the decimal separator is ambiguous (values like 1,234 or "
-                f"1.234 only); chose {decimal!r}"
+                _lt(
+                    "the decimal separator is ambiguous (values like 1,234 or 1.234 only); chose "
+                    "%(decimal)r",
+                    decimal=decimal,
+                )
             )
         else:
             decimal = "."
@@ -851,7 +856,7 @@ class _RoleBuilder:
                 continue
             found.append((column, formats))
         if not found:
-            raise ParseError("no column holds dates in a known format")
+            raise ParseError(_lt("no column holds dates in a known format"))
         by_index = {column.index: formats for column, formats in found}
         candidates = [column for column, _formats in found]
         date = (self.ranked("date", candidates) or [None])[0]
@@ -866,7 +871,10 @@ class _RoleBuilder:
                 value_date = None
             if self.header:
                 self.warnings.append(
-                    f"no header names the booking date; took {self.names[date.index]!r}"
+                    _lt(
+                        "no header names the booking date; took %(name)r",
+                        name=self.names[date.index],
+                    )
                 )
         self.take("date", date)
         if value_date is None and not self.header:
@@ -898,8 +906,12 @@ class _RoleBuilder:
                 choice = pool[0]
         name = self.names[column.index]
         self.warnings.append(
-            f"dates in {name!r} fit several formats ({', '.join(formats)}); "
-            f"chose {choice}"
+            _lt(
+                "dates in %(name)r fit several formats (%(values)s); chose %(choice)s",
+                name=name,
+                values=", ".join(formats),
+                choice=choice,
+            )
         )
         return choice
 
@@ -923,11 +935,7 @@ class _RoleBuilder:
         debit = self.ranked("debit", numeric)
         credit = self.ranked("credit", numeric)
         split = {c.index for c in debit + credit}
-        amount = [
-            c
-            for c in self.ranked("amount", numeric)
-            if c.index not in split and c.filled
-        ]
+        amount = [c for c in self.ranked("amount", numeric) if c.index not in split and c.filled]
         if dc is not None and amount:
             self.take("amount", amount[0])
             self.take("dc_indicator", dc)
@@ -956,8 +964,7 @@ class _RoleBuilder:
                 continue
             for debits, credits in _DC_PAIRS:
                 if values <= debits | credits and (
-                    (values & debits and values & credits)
-                    or self.ranked("dc_indicator", [column])
+                    (values & debits and values & credits) or self.ranked("dc_indicator", [column])
                 ):
                     return column
         return None
@@ -975,10 +982,12 @@ class _RoleBuilder:
         if not free:
             if "balance" in self.values or "balance_before" in self.values:
                 raise ParseError(
-                    "the file has balances but no amount column: it looks like a "
-                    "balance history, not a list of transactions"
+                    _lt(
+                        "the file has balances but no amount column: it looks like a balance "
+                        "history, not a list of transactions",
+                    )
                 )
-            raise ParseError("no column holds amounts")
+            raise ParseError(_lt("no column holds amounts"))
         for amount in free:
             for balance in free:
                 if balance is amount:
@@ -994,8 +1003,11 @@ class _RoleBuilder:
         others = [self.names[c.index] for c in free if c is not choice]
         if others:
             self.warnings.append(
-                f"took {self.names[choice.index]!r} as the amount; other numeric "
-                f"columns: {', '.join(others)}"
+                _lt(
+                    "took %(name)r as the amount; other numeric columns: %(others)s",
+                    name=self.names[choice.index],
+                    others=", ".join(others),
+                )
             )
 
     def _sample_amounts(self, amount_column=None):
@@ -1003,10 +1015,7 @@ class _RoleBuilder:
             return [self._decimal(v) for v in amount_column.samples]
         mode = self.values.get("amount_mode", "signed")
         col = {c.index: c for c in self.columns}
-        refs = {
-            role: self._index(role)
-            for role in ("amount", "debit", "credit", "dc_indicator")
-        }
+        refs = {role: self._index(role) for role in ("amount", "debit", "credit", "dc_indicator")}
         result = []
         length = len(self.columns[0].samples)
         for row in range(length):
@@ -1074,9 +1083,7 @@ class _RoleBuilder:
         order = self._date_order()
         pairs = []
         for group in self._groups():
-            rows = [
-                r for r in group if balances[r] is not None and amounts[r] is not None
-            ]
+            rows = [r for r in group if balances[r] is not None and amounts[r] is not None]
             pairs.extend(itertools.pairwise(rows))
         if not pairs:
             return None
@@ -1125,19 +1132,25 @@ class _RoleBuilder:
         name = self.names[column.index]
         if relation is None:
             self.warnings.append(
-                f"the balances in {name!r} do not follow the amounts; check the "
-                "amount columns and the sign"
+                _lt(
+                    "the balances in %(name)r do not follow the amounts; check the amount "
+                    "columns and the sign",
+                    name=name,
+                )
             )
             return
         when, inverted = relation
         if when == "before" and role == "balance":
             self.values["balance_before"] = self.values.pop("balance")
-            self.warnings.append(f"{name!r} is the balance before each row")
+            self.warnings.append(_lt("%(name)r is the balance before each row", name=name))
         if inverted:
             self.values["invert_sign"] = True
             self.warnings.append(
-                f"the balances in {name!r} move against the amounts as written: "
-                "signs inverted (the export is written from the bank's books)"
+                _lt(
+                    "the balances in %(name)r move against the amounts as written: signs "
+                    "inverted (the export is written from the bank's books)",
+                    name=name,
+                )
             )
 
     # -- currencies and texts ---------------------------------------------
@@ -1171,8 +1184,10 @@ class _RoleBuilder:
             else:
                 self.take("foreign_currency", keyed.pop(0))
                 self.warnings.append(
-                    "the currency column is read as the currency of the "
-                    "original (foreign) amount"
+                    _lt(
+                        "the currency column is read as the currency of the original (foreign) "
+                        "amount",
+                    )
                 )
                 return
         if keyed:
@@ -1223,8 +1238,10 @@ class _RoleBuilder:
                 self.taken.add(best.index)
                 if self.header:
                     self.warnings.append(
-                        "no header names the description; took "
-                        f"{self.names[best.index]!r}"
+                        _lt(
+                            "no header names the description; took %(name)r",
+                            name=self.names[best.index],
+                        )
                     )
             notes = []
         self.values["notes"] = [self.ref(c) for c in notes]
@@ -1233,7 +1250,10 @@ class _RoleBuilder:
             extra = list(range(len(self.header), len(self.columns)))
             self.values["notes"].extend(extra)
             self.warnings.append(
-                f"rows have {len(extra)} more cell(s) than the header: read as notes"
+                _lt(
+                    "rows have %(length)s more cell(s) than the header: read as notes",
+                    length=len(extra),
+                )
             )
 
 
@@ -1256,9 +1276,13 @@ def _check_sample(mapping, header, columns, warnings):
     try:
         statements = _Parser(trial).run(([header] if header else []) + rows)
     except ParseError as error:
-        warnings.append(f"the proposed mapping fails on the first rows: {error}")
+        warnings.append(
+            _lt("the proposed mapping fails on the first rows: %(error)s", error=error.text())
+        )
         return
     zeros = sum(not t.amount for s in statements for t in s.transactions)
     if zeros:
         mapping.skip_zero_amount = True
-        warnings.append(f"{zeros} row(s) with a zero amount (notices) are skipped")
+        warnings.append(
+            _lt("%(zeros)s row(s) with a zero amount (notices) are skipped", zeros=zeros)
+        )

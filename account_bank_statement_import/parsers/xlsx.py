@@ -7,6 +7,7 @@ refused with a clear message.
 """
 
 from . import sheet
+from .errors import _lt
 
 FORMAT = "xlsx"
 
@@ -25,5 +26,5 @@ def parse(data, **options):
     if sheet.is_xls(data):
         raise sheet.ParseError(sheet.XLS_MESSAGE, filename=options.get("filename"))
     if not sheet.is_xlsx(data):
-        raise sheet.ParseError("this is not an XLSX workbook")
+        raise sheet.ParseError(_lt("this is not an XLSX workbook"))
     return sheet.parse(data, **options)

@@ -7,5 +7,6 @@ from . import test_bank_matching_view
 from . import test_builder
 from . import test_builder_fast_path
 from . import test_import_wizard
+from . import test_import_translation
 from . import test_import_tours
 from . import test_import_concurrency

@@ -11,7 +11,7 @@ from odoo.tools import html2plaintext
 from ..models.account_bank_statement_line_builder import normalize_account_number
 from ..parsers import detect_format, parse_file
 from ..parsers import sheet as sheet_parser
-from ..parsers.errors import ParseError
+from ..parsers.errors import ParseError, Text, translate_text
 
 SHEET_FORMATS = ("csv", "xlsx")
 # Mapping fields the user edits in the mapping step: field name -> SheetMapping key.
@@ -251,12 +251,28 @@ class AccountStatementImport(models.TransientModel):
             raise UserError(self._parse_error_message(name, error)) from error
 
     def _parse_error_message(self, name, error):
+        """The user's-language sentence for a :class:`ParseError`: file, place and problem."""
+        where = self._parser_text(error.where) if error.where else ""
         return self.env._(
             "The file %(file)s cannot be imported%(where)s: %(message)s",
             file=error.filename or name,
-            where=f" ({error.where})" if error.where else "",
-            message=error.message,
+            where=f" ({where})" if where else "",
+            message=self._parser_text(error.message),
         )
+
+    def _parser_text(self, text):
+        """Translate a parser text (message, location, detection warning) for the user.
+
+        The parsers build them with ``_lt(template, **params)`` (``parsers/errors.py``);
+        the templates are this addon's code terms (``i18n/*.po``). A warning as saved in a
+        mapping (``to_dict()``: a dict) is read back first; plain strings stay as they are.
+        """
+        return translate_text(Text.from_json(text), self._translate_parser_term)
+
+    def _translate_parser_term(self, template, **params):
+        # Called here, not from parsers/errors.py, so env._ looks the term up in
+        # this addon's translations whatever module the frame inspection finds.
+        return self.env._(template, **params)
 
     # ------------------------------------------------------------------
     # CSV / XLSX mapping
@@ -297,7 +313,9 @@ class AccountStatementImport(models.TransientModel):
         self.write({
             "state": "mapping", "sheet_attachment_id": attachment.id, "mapping_name": name,
             # what detection was unsure about (e.g. day or month first), for the user
-            "message": escape("\n".join(detected.get("warnings") or [])) or False,
+            "message": escape("\n".join(
+                self._parser_text(warning) for warning in detected.get("warnings") or []
+            )) or False,
         })
         self._load_mapping(detected)
         return None
@@ -359,7 +377,7 @@ class AccountStatementImport(models.TransientModel):
             sheet_parser.SheetMapping.from_dict(mapping)
         except ParseError as error:
             raise UserError(self.env._("The column mapping is not usable: %(error)s",
-                                       error=error.message)) from error
+                                       error=self._parser_text(error.message))) from error
         return mapping
 
     def _update_preview(self, mapping=None):
