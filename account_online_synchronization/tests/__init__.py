@@ -5,3 +5,4 @@ from . import test_security
 from . import test_sync
 from . import test_callback
 from . import test_duplicates
+from . import test_translation
