@@ -285,6 +285,22 @@ class TestImportWizard(ImportCase):
         self.assertIn("already imported", result["params"]["message"])
         self.assertEqual(len(self.lines_of(journal)), 7)
 
+    def test_several_layouts_file_removed_in_mapping_step(self):
+        journal, wizard, bank_a, bank_b, _saved = self.several_layouts()
+        wizard.action_import()
+        with Form(wizard) as form:
+            form.map_date_format = "%m/%d/%Y"
+        wizard.attachment_ids -= bank_a
+        wizard.action_import()
+        lines = self.lines_of(journal)
+        self.assertEqual(len(lines), 5)
+        self.assertEqual(
+            sorted((str(line.date), line.payment_ref) for line in lines
+                   if "Bank" in line.payment_ref),
+            [("2025-03-01", "Bank B first"), ("2025-04-02", "Bank B second")])
+        self.assertEqual(wizard.layout_count, 1)
+        self.assertEqual(wizard.sheet_attachment_id, bank_b)
+
     def test_several_layouts_error_rolls_everything_back(self):
         month_first = b"Date,Label,Amount\n03/01/2025,Bank B first,-7.25\n04/13/2025,x,1.00\n"
         journal, wizard, _bank_a, _bank_b, _saved = self.several_layouts(month_first)

@@ -370,9 +370,14 @@ class AccountStatementImport(models.TransientModel):
             self.state = "mapping"
             self._show_layout(layouts.index(to_review[0]))
             return None
-        if self.state == "mapping" and (
-                self.sheet_attachment_id.id not in known or self.layout_index >= len(layouts)):
-            self._show_layout(0)
+        if self.state == "mapping":
+            # files removed from the upload may have moved the layout being shown
+            shown = next((index for index, layout in enumerate(layouts)
+                          if self.sheet_attachment_id.id in layout["attachment_ids"]), None)
+            if shown is None:
+                self._show_layout(0)
+            elif shown != self.layout_index:
+                self.layout_index = shown
         return {att_id: layout["mapping"]
                 for layout in layouts for att_id in layout["attachment_ids"]}
 
