@@ -78,3 +78,13 @@ class TestImportTours(HttpCase):
         self.assertEqual(lines[2:].mapped("unique_import_id"),
                          ["camt:TOUR-REF-1", "camt:TOUR-REF-2"])
         self.assert_nothing_elsewhere()
+
+    def test_several_layouts_tour(self):
+        self.start_tour("/odoo/accounting", "account_bank_statement_import_several_layouts",
+                        login="bsi_import_tour", timeout=180)
+        self.assertEqual(self.summary(self.lines()), [
+            (datetime.date(2025, 3, 1), -1.5, "Layout B one"),
+            (datetime.date(2025, 4, 2), 2.0, "Layout B two"),
+            (datetime.date(2025, 5, 1), 5.0, "Layout A one"),
+        ])
+        self.assert_nothing_elsewhere()

@@ -4,6 +4,8 @@ from odoo import SUPERUSER_ID
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, new_test_user, tagged
 
+from ..parsers import sheet as sheet_parser
+from ..wizards.account_statement_import import header_signature
 from .common import SAMPLES, ImportCase, statement, tx
 
 CAMT = "bank-statement-import__test-camt053.xml"
@@ -183,16 +185,16 @@ class TestImportWizard(ImportCase):
         self.assertEqual(again["tag"], "display_notification")
         self.assertIn("already imported", again["params"]["message"])
 
-    def test_mapping_step_warns_edits_and_refuses_other_columns(self):
+    def test_mapping_step_warns_and_edits(self):
         journal = self.bank_journal("CSVW", currency="USD")
         ambiguous = self.attachment(
             "ambiguous.csv", b"Date;Label;Amount\n03/01/2025;first;-3,50\n04/02/2025;"
                              b"second;12,00\n")
-        other = self.attachment("other.csv", b"When,What,How much\n2025-01-05,x,1.00\n")
-        wizard = self.wizard(journal=journal, attachments=ambiguous | other)
+        wizard = self.wizard(journal=journal, attachments=ambiguous)
         wizard.action_import()
         self.assertEqual(wizard.state, "mapping")
         self.assertEqual(wizard.sheet_attachment_id, ambiguous)
+        self.assertEqual(wizard.layout_count, 1)
         # detection says what it was unsure about
         self.assertIn("%d/%m/%Y, %m/%d/%Y", wizard.message)
         self.assertEqual(wizard.map_date_format, "%d/%m/%Y")
@@ -203,17 +205,120 @@ class TestImportWizard(ImportCase):
             form.map_delimiter = ";"
             self.assertIn("<th>Label</th>", form.preview_html)
             form.map_date_format = "%m/%d/%Y"
-        # a second file with other columns is not read with this mapping
-        with self.assertRaisesRegex(UserError, "other.csv does not have the columns of "
-                                               "ambiguous.csv"), self.env.cr.savepoint():
-            wizard.action_import()
-        self.assertFalse(self.lines_of(journal))
-        wizard.attachment_ids = ambiguous
         wizard.action_import()
         lines = self.lines_of(journal).sorted("date")
         # Import used the date format as edited on the screen (no Test needed)
         self.assertEqual([str(day) for day in lines.mapped("date")],
                          ["2025-03-01", "2025-04-02"])
+
+    # Two banks' CSV exports (other columns) and a CAMT file dropped together.
+    BANK_A = (b"Booking date;Text;Amount\n01/03/2025;Bank A coffee;-3,50\n"
+              b"02/04/2025;Bank A salary;1.250,00\n")
+    BANK_B = b"Date,Label,Amount\n03/01/2025,Bank B first,-7.25\n04/02/2025,Bank B second,12.00\n"
+
+    def several_layouts(self, bank_b=BANK_B):
+        journal = self.bank_journal("LAYS", "NL77ABNA0574908765")
+        bank_a = self.attachment("bank_a.csv", self.BANK_A)
+        mapping = sheet_parser.detect(self.BANK_A, filename="bank_a.csv").to_dict()
+        mapping["date_format"] = "%d/%m/%Y"
+        header = sheet_parser.preview(self.BANK_A, mapping, rows=0)["header"]
+        saved = self.env["account.statement.import.sheet.mapping"].create({
+            "name": "Bank A", "header_signature": header_signature(header),
+            "mapping": mapping, "journal_id": journal.id,
+        })
+        bank_b = self.attachment("bank_b.csv", bank_b)
+        wizard = self.wizard(CAMT, journal=journal, attachments=bank_a | bank_b)
+        return journal, wizard, bank_a, bank_b, saved
+
+    def test_several_layouts_mapped_tested_and_imported(self):
+        journal, wizard, bank_a, bank_b, saved = self.several_layouts()
+        wizard.action_import()
+        # the layout without a saved mapping is shown for review
+        self.assertEqual(wizard.state, "mapping")
+        self.assertEqual(wizard.layout_count, 2)
+        self.assertEqual(wizard.sheet_attachment_id, bank_b)
+        self.assertIn("bank_b.csv", wizard.layout_label)
+        self.assertIn("of 2", wizard.layout_label)
+        self.assertIn("Bank B first", wizard.preview_html)
+        self.assertFalse(wizard.mapping_id)
+        self.assertEqual(wizard.map_date_format, "%d/%m/%Y")
+        with Form(wizard) as form:
+            form.map_date_format = "%m/%d/%Y"
+        wizard.action_test()
+        # 2 + 2 CSV rows and the CAMT file's 3 entries
+        self.assertIn("7 transaction(s) imported", wizard.test_result)
+        self.assertFalse(self.lines_of(journal), "the test run saved nothing")
+        # the other layout: its saved mapping, its own preview and date format
+        index = wizard.layout_index
+        wizard.action_next_layout() if index == 0 else wizard.action_previous_layout()
+        self.assertEqual(wizard.sheet_attachment_id, bank_a)
+        self.assertIn("bank_a.csv", wizard.layout_label)
+        self.assertEqual(wizard.mapping_id, saved)
+        self.assertIn("Bank A coffee", wizard.preview_html)
+        self.assertEqual(wizard.map_date, "Booking date")
+        self.assertEqual(wizard.map_date_format, "%d/%m/%Y")
+        # back to bank B: the edit is kept; save its mapping for next time
+        wizard.action_previous_layout() if index == 0 else wizard.action_next_layout()
+        self.assertEqual(wizard.sheet_attachment_id, bank_b)
+        self.assertEqual(wizard.map_date_format, "%m/%d/%Y")
+        wizard.mapping_name = "Bank B"
+        wizard.action_save_mapping()
+        self.assertEqual(wizard.mapping_id.mapping["date_format"], "%m/%d/%Y")
+        self.assertEqual(saved.mapping["date_format"], "%d/%m/%Y", "bank A's is untouched")
+        action = wizard.action_import()
+        self.assertIn("7 transaction(s) imported", action["params"]["message"])
+        lines = self.lines_of(journal).sorted(lambda line: (line.date, line.payment_ref))
+        self.assertEqual(
+            [(str(line.date), line.amount, line.payment_ref) for line in lines
+             if "Bank" in line.payment_ref],
+            [("2025-03-01", -3.5, "Bank A coffee"), ("2025-03-01", -7.25, "Bank B first"),
+             ("2025-04-02", 1250.0, "Bank A salary"), ("2025-04-02", 12.0, "Bank B second")])
+        self.assertEqual(len(lines), 7)
+        self.assertEqual(
+            sorted(lines.statement_id.mapped(lambda st: st.attachment_ids.name)),
+            sorted(["bank_a.csv", "bank_b.csv", CAMT]))
+        # next time both layouts have a saved mapping: no mapping step
+        again = self.wizard(CAMT, journal=journal, attachments=self.attachment(
+            "bank_a.csv", self.BANK_A) | self.attachment("bank_b.csv", self.BANK_B))
+        result = again.action_import()
+        self.assertEqual(result["tag"], "display_notification")
+        self.assertIn("already imported", result["params"]["message"])
+        self.assertEqual(len(self.lines_of(journal)), 7)
+
+    def test_several_layouts_file_removed_in_mapping_step(self):
+        journal, wizard, bank_a, bank_b, _saved = self.several_layouts()
+        wizard.action_import()
+        with Form(wizard) as form:
+            form.map_date_format = "%m/%d/%Y"
+        wizard.attachment_ids -= bank_a
+        wizard.action_import()
+        lines = self.lines_of(journal)
+        self.assertEqual(len(lines), 5)
+        self.assertEqual(
+            sorted((str(line.date), line.payment_ref) for line in lines
+                   if "Bank" in line.payment_ref),
+            [("2025-03-01", "Bank B first"), ("2025-04-02", "Bank B second")])
+        self.assertEqual(wizard.layout_count, 1)
+        self.assertEqual(wizard.sheet_attachment_id, bank_b)
+
+    def test_several_layouts_error_rolls_everything_back(self):
+        month_first = b"Date,Label,Amount\n03/01/2025,Bank B first,-7.25\n04/13/2025,x,1.00\n"
+        journal, wizard, _bank_a, _bank_b, _saved = self.several_layouts(month_first)
+        wizard.action_import()
+        self.assertEqual(wizard.state, "mapping")
+        self.assertEqual(wizard.map_date_format, "%m/%d/%Y")
+        # a wrong date format for this layout: its third row has no 13th month
+        with Form(wizard) as form:
+            form.map_date_format = "%d/%m/%Y"
+        wizard.action_test()
+        self.assertIn("Error", wizard.test_result)
+        self.assertIn("bank_b.csv", wizard.test_result)
+        with self.assertRaises(UserError) as caught, self.env.cr.savepoint():
+            wizard.action_import()
+        message = str(caught.exception)
+        self.assertIn("bank_b.csv", message)
+        self.assertIn("row 3", message)
+        self.assertFalse(self.lines_of(journal), "no line of any file is left")
 
     def test_xlsx_mapping_step(self):
         journal = self.bank_journal("XLSX", currency="USD")

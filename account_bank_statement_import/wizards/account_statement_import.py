@@ -1,6 +1,7 @@
 """The statement file import wizard: files in, statement lines out, in one transaction."""
 
 import hashlib
+import json
 
 from markupsafe import Markup, escape
 
@@ -80,6 +81,13 @@ class AccountStatementImport(models.TransientModel):
     can_set_account_number = fields.Boolean(readonly=True)
     # -- CSV/XLSX mapping step
     sheet_attachment_id = fields.Many2one("ir.attachment", readonly=True)
+    # One layout per header signature of the upload's sheet files: a list of
+    # {"signature", "attachment_ids", "names", "mapping", "mapping_id", "mapping_name",
+    #  "message"}; the fields below show (and edit) the layout at ``layout_index``.
+    layout_json = fields.Json()
+    layout_index = fields.Integer(readonly=True)
+    layout_count = fields.Integer(compute="_compute_layout_label")
+    layout_label = fields.Char(compute="_compute_layout_label", string="Layout")
     mapping_id = fields.Many2one(
         "account.statement.import.sheet.mapping", string="Saved mapping",
         domain="[('company_id', 'in', allowed_company_ids)]",
@@ -110,6 +118,19 @@ class AccountStatementImport(models.TransientModel):
         [("signed", "One signed amount"), ("debit_credit", "Debit and credit columns"),
          ("amount_dc", "Amount and debit/credit indicator")], "Amounts")
 
+    @api.depends("layout_json", "layout_index")
+    def _compute_layout_label(self):
+        for wizard in self:
+            layouts = wizard.layout_json or []
+            wizard.layout_count = len(layouts)
+            if 0 <= wizard.layout_index < len(layouts):
+                wizard.layout_label = self.env._(
+                    "Layout %(index)s of %(count)s: %(files)s",
+                    index=wizard.layout_index + 1, count=len(layouts),
+                    files=", ".join(layouts[wizard.layout_index]["names"]))
+            else:
+                wizard.layout_label = False
+
     @api.model
     def default_get(self, fields_list):
         """Take the journal from the context (journal dashboard, journal form)."""
@@ -130,15 +151,17 @@ class AccountStatementImport(models.TransientModel):
         self.ensure_one()
         # the mapping as the user left it on the screen (not only as last tested)
         self._store_mapping_fields()
-        files = self._read_files()
+        files = [(name, data, attachment, self._detect(name, data))
+                 for name, data, attachment in self._read_files()]
+        sheets = [(name, data, attachment) for name, data, attachment, fmt in files
+                  if fmt in SHEET_FORMATS]
+        mappings = self._sheet_mappings(sheets) if sheets else {}
+        if mappings is None:
+            return self._open_self()
         parsed = []
-        for name, data, attachment in files:
-            fmt = self._detect(name, data)
+        for name, data, attachment, fmt in files:
             if fmt in SHEET_FORMATS:
-                mapping = self._sheet_mapping(name, data, attachment)
-                if mapping is None:
-                    return self._open_self()
-                statements = self._parse(name, data, fmt, mapping=mapping)
+                statements = self._parse(name, data, fmt, mapping=mappings[attachment.id])
             else:
                 statements = self._parse(name, data, fmt)
             parsed.append((name, fmt, attachment, statements))
@@ -186,8 +209,26 @@ class AccountStatementImport(models.TransientModel):
         else:
             self.mapping_id = self.env["account.statement.import.sheet.mapping"].create(
                 values)
+        self._update_layout(mapping_id=self.mapping_id.id, mapping_name=self.mapping_id.name)
         self.message = escape(self.env._("Mapping %(name)s saved.",
                                           name=self.mapping_id.name))
+        return self._open_self()
+
+    def action_next_layout(self):
+        """Show the next column layout of the upload (its mapping kept as edited)."""
+        self.ensure_one()
+        return self._switch_layout(1)
+
+    def action_previous_layout(self):
+        """Show the previous column layout of the upload (its mapping kept as edited)."""
+        self.ensure_one()
+        return self._switch_layout(-1)
+
+    def _switch_layout(self, step):
+        self._store_mapping_fields()
+        index = self.layout_index + step
+        if 0 <= index < len(self.layout_json or []):
+            self._show_layout(index)
         return self._open_self()
 
     def action_set_account_number(self):
@@ -282,53 +323,99 @@ class AccountStatementImport(models.TransientModel):
         attachment = self.sheet_attachment_id
         return attachment.name, attachment.raw, attachment
 
-    def _sheet_mapping(self, name, data, attachment):
-        """Return the mapping for a sheet file, or ``None`` when the user must check it.
+    def _sheet_mappings(self, sheets):
+        """``{attachment id: mapping}`` for the sheet files, or ``None`` to show the mapping step.
 
-        In the mapping step (or a test run) the mapping being edited is used; else a saved
-        mapping with the same header (this journal's first); else the detected mapping is
-        shown in the mapping step.
+        The files are grouped by header signature, one layout each. A layout keeps the
+        mapping it has (as edited in the mapping step); a new layout gets the saved mapping
+        of its header (this journal's first), else the detected mapping, which the user
+        checks in the mapping step before anything is imported.
         """
-        if self.state == "mapping" and self.mapping_json:
-            if attachment == self.sheet_attachment_id or self._same_header(data):
-                return self.mapping_json
+        current = {attachment.id for _name, _data, attachment in sheets}
+        layouts = []
+        for layout in json.loads(json.dumps(self.layout_json or [])):
+            kept = [(att_id, name) for att_id, name in
+                    zip(layout["attachment_ids"], layout["names"], strict=True)
+                    if att_id in current]
+            if kept:
+                layout["attachment_ids"] = [att_id for att_id, _name in kept]
+                layout["names"] = [name for _att_id, name in kept]
+                layouts.append(layout)
+        known = {att_id for layout in layouts for att_id in layout["attachment_ids"]}
+        to_review = []
+        for name, data, attachment in sheets:
+            if attachment.id in known:
+                continue
+            detected, signature = self._detect_sheet(name, data)
+            layout = next((lay for lay in layouts if lay["signature"] == signature), None)
+            if layout is None:
+                saved = self._saved_mapping(signature)
+                layout = {
+                    "signature": signature, "attachment_ids": [], "names": [],
+                    "mapping": saved.mapping if saved else detected,
+                    "mapping_id": saved.id, "mapping_name": saved.name or name,
+                    # what detection was unsure about (e.g. day or month first)
+                    "message": "" if saved else "\n".join(
+                        self._parser_text(warning)
+                        for warning in detected.get("warnings") or []),
+                }
+                layouts.append(layout)
+                if not saved:
+                    to_review.append(layout)
+            layout["attachment_ids"].append(attachment.id)
+            layout["names"].append(name)
+        if layouts != (self.layout_json or []):
+            self.layout_json = layouts
+        if to_review:
+            self.state = "mapping"
+            self._show_layout(layouts.index(to_review[0]))
+            return None
+        if self.state == "mapping":
+            # files removed from the upload may have moved the layout being shown
+            shown = next((index for index, layout in enumerate(layouts)
+                          if self.sheet_attachment_id.id in layout["attachment_ids"]), None)
+            if shown is None:
+                self._show_layout(0)
+            elif shown != self.layout_index:
+                self.layout_index = shown
+        return {att_id: layout["mapping"]
+                for layout in layouts for att_id in layout["attachment_ids"]}
+
+    def _detect_sheet(self, name, data):
+        """The detected mapping of a sheet file and its header signature."""
         try:
             detected = sheet_parser.detect(data, filename=name).to_dict()
             header = sheet_parser.preview(data, detected, rows=0)["header"]
         except ParseError as error:
             raise UserError(self._parse_error_message(name, error)) from error
-        signature = header_signature(header)
+        return detected, header_signature(header)
+
+    def _saved_mapping(self, signature):
+        """The saved mapping for a header signature: this journal's first, then any."""
         saved = self.env["account.statement.import.sheet.mapping"].search(
             [("header_signature", "=", signature),
              ("journal_id", "in", [False, self.journal_id.id])],
             order="journal_id, sequence, id")
-        saved = saved.sorted(lambda m: m.journal_id != self.journal_id)[:1]
-        if saved:
-            return saved.mapping
-        if self.state == "mapping":
-            raise UserError(self.env._(
-                "The file %(file)s does not have the columns of %(mapped)s: import it "
-                "separately (or save a mapping for its columns first).",
-                file=name, mapped=self.sheet_attachment_id.name))
-        self.write({
-            "state": "mapping", "sheet_attachment_id": attachment.id, "mapping_name": name,
-            # what detection was unsure about (e.g. day or month first), for the user
-            "message": escape("\n".join(
-                self._parser_text(warning) for warning in detected.get("warnings") or []
-            )) or False,
-        })
-        self._load_mapping(detected)
-        return None
+        return saved.sorted(lambda m: m.journal_id != self.journal_id)[:1]
 
-    def _same_header(self, data):
-        """Whether a sheet file has the header of the one being mapped."""
-        try:
-            header = sheet_parser.preview(data, self.mapping_json, rows=0)["header"]
-            _name, mapped_data, _attachment = self._sheet_file()
-            mapped = sheet_parser.preview(mapped_data, self.mapping_json, rows=0)["header"]
-        except ParseError:
-            return False
-        return header_signature(header) == header_signature(mapped)
+    def _show_layout(self, index):
+        """Load layout ``index`` into the mapping step's fields."""
+        layout = self.layout_json[index]
+        self.write({
+            "layout_index": index,
+            "sheet_attachment_id": layout["attachment_ids"][0],
+            "mapping_id": layout["mapping_id"] or False,
+            "mapping_name": layout["mapping_name"],
+            "message": escape(layout["message"]) if layout["message"] else False,
+        })
+        self._load_mapping(layout["mapping"])
+
+    def _update_layout(self, **values):
+        """Write ``values`` into the layout being shown."""
+        layouts = json.loads(json.dumps(self.layout_json or []))
+        if 0 <= self.layout_index < len(layouts):
+            layouts[self.layout_index].update(values)
+            self.layout_json = layouts
 
     def _load_mapping(self, mapping):
         values = {"mapping_json": mapping}
@@ -358,6 +445,8 @@ class AccountStatementImport(models.TransientModel):
         if self.state != "mapping":
             return
         self.mapping_json = self._mapping_from_fields()
+        self._update_layout(mapping=self.mapping_json, mapping_id=self.mapping_id.id,
+                            mapping_name=self.mapping_name)
         self._update_preview()
 
     def _mapping_from_fields(self):

@@ -245,3 +245,93 @@ registry.category("web_tour.tours").add("account_bank_statement_import_drop_file
         },
     ],
 });
+
+// Two banks' CSV exports with other columns, given to the wizard together: one mapping
+// per layout, reviewed one after the other, imported at once.
+registry.category("web_tour.tours").add("account_bank_statement_import_several_layouts", {
+    steps: () => [
+        {
+            content: "Open the bank card's menu",
+            trigger: CARD,
+            run: `hover && click ${CARD} .o_dropdown_kanban .dropdown-toggle`,
+        },
+        {
+            trigger: '.o-dropdown--kanban-record-menu a:contains("Import file")',
+            run: "click",
+        },
+        {
+            content: "Give it two CSV files with other columns",
+            trigger: ".modal div[name=attachment_ids] input.o_input_file:not(:visible)",
+            run() {
+                setInputFiles(this.anchor, [
+                    csvFile("layout_a.csv", "Date,Label,Amount\n2025-05-01,Layout A one,5.00\n"),
+                    csvFile(
+                        "layout_b.csv",
+                        "Booked;Text;Sum\n03/01/2025;Layout B one;-1,50\n04/02/2025;Layout B two;2,00\n"
+                    ),
+                ]);
+            },
+        },
+        {
+            trigger: '.modal div[name=attachment_ids] .o_attachment:contains("layout_b.csv")',
+        },
+        {
+            trigger: ".modal-footer button[name=action_import]",
+            run: "click",
+        },
+        {
+            content: "The mapping step says which layout it shows",
+            trigger: '.modal div[name=layout_label]:contains("Layout 1 of 2")',
+        },
+        {
+            content: "Go to the other layout",
+            trigger: ".modal button[name=action_next_layout]",
+            run: "click",
+        },
+        {
+            content: "The second layout, with its own preview",
+            trigger: '.modal div[name=layout_label]:contains("Layout 2 of 2")',
+        },
+        {
+            trigger: ".modal button[name=action_previous_layout]",
+        },
+        {
+            content: "Find the layout of layout_b.csv",
+            trigger: ".modal div[name=layout_label]",
+            run() {
+                if (!this.anchor.textContent.includes("layout_b.csv")) {
+                    document.querySelector(".modal button[name=action_previous_layout]").click();
+                }
+            },
+        },
+        {
+            trigger: '.modal div[name=layout_label]:contains("layout_b.csv")',
+        },
+        {
+            trigger: '.modal div[name=preview_html] td:contains("Layout B one")',
+        },
+        {
+            content: "Its dates are month first",
+            trigger: ".modal div[name=map_date_format] input",
+            run: "edit %m/%d/%Y",
+        },
+        {
+            trigger: ".modal-footer button[name=action_test]",
+            run: "click",
+        },
+        {
+            content: "Test runs both layouts",
+            trigger: '.modal div[name=test_result]:contains("3 transaction(s) imported")',
+        },
+        {
+            trigger: ".modal-footer button[name=action_import]",
+            run: "click",
+        },
+        {
+            trigger: '.o_notification:contains("3 transaction(s) imported")',
+        },
+        {
+            trigger: '.o_list_view .o_data_row:contains("Layout B two")',
+        },
+    ],
+});
