@@ -632,16 +632,8 @@ class _FetchedTransactions:
             raise _shape("transactions", "an object", reference)
 
     def _add(self, raw, pending, index, reference):
-        where = f"transactions.{'pending' if pending else 'booked'}[{index}]"
-        try:
-            values = _txn_values(raw, pending, where)
-        except InvalidResponseError as error:
-            error.reference = reference or error.reference
-            raise
-        if not values["id"]:
-            key = _hash_id(raw, pending)
-            count = self.seen[key] = self.seen.get(key, 0) + 1
-            values["id"] = key if count == 1 else f"{key}-{count}"
+        values, key = _identified(raw, pending, index, reference, self.seen)
+        if key:
             self.hash_keys[values["id"]] = key
         txn = Txn(**values)
         spool = self.pending if pending else self.booked
@@ -660,29 +652,35 @@ def parse_transactions(items, *, pending, reference=None):
 
     :raises InvalidResponseError: naming the list and index of a bad entry.
     """
-    kind = "pending" if pending else "booked"
     parsed = []
     seen = {}
     for index, raw in enumerate(items):
-        where = f"transactions.{kind}[{index}]"
-        try:
-            values = _txn_values(raw, pending, where)
-        except InvalidResponseError as error:
-            error.reference = reference or error.reference
-            raise
-        if not values["id"]:
-            key = _hash_id(raw, pending)
-            seen[key] = seen.get(key, 0) + 1
-            values["id"] = key if seen[key] == 1 else f"{key}-{seen[key]}"
-            values["_key"] = key
-        parsed.append(values)
+        parsed.append(_identified(raw, pending, index, reference, seen))
     result = []
-    for values in parsed:
-        key = values.pop("_key", None)
+    for values, key in parsed:
         if key and seen[key] > 1:
             values["possible_duplicate"] = True
         result.append(Txn(**values))
     return result
+
+
+def _identified(raw, pending, index, reference, seen):
+    """``(values, key)`` of one transaction of an answer: its :class:`Txn` values and,
+    when the bank gave no id, the generated id's key. Identical transactions of one
+    answer share the key and get ids made unique by an occurrence number (``key-2``);
+    ``seen`` counts them per key across the answer (one dict per answer)."""
+    where = f"transactions.{'pending' if pending else 'booked'}[{index}]"
+    try:
+        values = _txn_values(raw, pending, where)
+    except InvalidResponseError as error:
+        error.reference = reference or error.reference
+        raise
+    key = None
+    if not values["id"]:
+        key = _hash_id(raw, pending)
+        count = seen[key] = seen.get(key, 0) + 1
+        values["id"] = key if count == 1 else f"{key}-{count}"
+    return values, key
 
 
 def _txn_values(raw, pending, where):
