@@ -78,12 +78,11 @@ from .exceptions import (
     InstitutionError,
     InvalidResponseError,
     ProviderError,
-    ProviderUnavailableError,
     RateLimitError,
 )
 from .jsonstream import JsonStreamError, iter_json_events
 from .spool import SortedSpool
-from .transport import HttpTransport, error_text, parse_retry_after
+from .transport import HttpTransport, default_error_mapper, error_text, parse_retry_after
 
 _logger = logging.getLogger(__name__)
 
@@ -156,20 +155,14 @@ def gocardless_error_mapper(status, payload, headers, reference):
     if status == 429:
         daily = kind == "RateLimitError" or "daily request limit" in text
         retry_after = parse_retry_after(headers.get("Retry-After"))
-        limits = rate_limit_from_headers(headers)
         if retry_after is None and daily:
-            retry_after = limits.account_reset_seconds
-        if retry_after is None and detail:
-            match = re.search(r"try again in (\d+) seconds", detail, re.IGNORECASE)
-            retry_after = float(match.group(1)) if match else None
+            retry_after = rate_limit_from_headers(headers).account_reset_seconds
+        if retry_after is None:  # the generic reading ("try again in N seconds")
+            retry_after = default_error_mapper(status, payload, headers, reference).retry_after
         return RateLimitError(
             message, retry_after=retry_after, daily_limit=daily, **common
         )
-    if status == 401:
-        return AuthenticationError(message, **common)
-    if status >= 500:
-        return ProviderUnavailableError(message, **common)
-    return ProviderError(message, retryable=False, **common)
+    return default_error_mapper(status, payload, headers, reference)
 
 
 def rate_limit_from_headers(headers):

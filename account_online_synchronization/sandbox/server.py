@@ -893,8 +893,9 @@ class SandboxHandler(BaseHTTPRequestHandler):
 
     # -- accounts -----------------------------------------------------------
 
-    def _account(self, account_id, scope=None):
-        """Return the account after consent, quota and bank checks."""
+    def _known_account(self, account_id):
+        """Return the account (404 when unknown), its consent status brought up to
+        today; ``(account, requisition)``."""
         account = self.state.accounts.get(account_id)
         if not account:
             raise _error(404, "Account not found",
@@ -902,6 +903,11 @@ class SandboxHandler(BaseHTTPRequestHandler):
         req = self.state.requisitions.get(account["requisition"])
         if req:
             self._refresh_status(req)
+        return account, req
+
+    def _account(self, account_id, scope=None):
+        """Return the account after consent, quota and bank checks."""
+        account, req = self._known_account(account_id)
         if account["status"] == "EXPIRED":
             raise _error(401, "End User Agreement (EUA) expired",
                          f"EUA {req and req['agreement']} has expired; the end "
@@ -956,13 +962,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
 
     def api_account_get(self, body, account_id):
         with self.state.lock:
-            account = self.state.accounts.get(account_id)
-            if not account:
-                raise _error(404, "Account not found",
-                             f"Account ID {account_id} not found")
-            req = self.state.requisitions.get(account["requisition"])
-            if req:
-                self._refresh_status(req)
+            account, _req = self._known_account(account_id)
             account["last_accessed"] = self.state.now().isoformat()
             meta = {k: account[k] for k in ("id", "created", "last_accessed",
                                             "iban", "institution_id", "status",
