@@ -6,6 +6,8 @@ differ from the source project's, the comment says so.
 """
 
 import datetime
+import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -558,3 +560,75 @@ def test_streaming_drops_processed_entries():
     # lxml parses ahead by one input buffer; never the whole file
     assert max(seen) < 500
     assert seen[-1] <= 2
+
+
+# -- the unqualified reading of the usual layout (see camt._source) -----------
+
+
+def _outcome(data, qualified=False, **options):
+    """Statements as JSON (or the error) of ``data``, read with every tag
+    qualified when ``qualified`` (the general reading)."""
+    with pytest.MonkeyPatch.context() as patch:
+        if qualified:
+            patch.setattr(camt, "_source", lambda data, reader: io.BytesIO(data))
+        try:
+            return [stmt.to_json() for stmt in camt.parse(data, **options)]
+        except ParseError as error:
+            return ("error", str(error), str(error.where))
+
+
+def _reading(data):
+    return type(camt._source(data, camt._Reader(False, False, None))).__name__
+
+
+@pytest.mark.parametrize("path", sorted(CORPUS.glob("*.xml")), ids=lambda path: path.name)
+@pytest.mark.parametrize("split", [False, True])
+def test_unqualified_reading_matches_qualified(path, split):
+    """Every CAMT sample uses the usual layout, and reading it without the
+    namespace gives what the general reading gives, errors included."""
+    data = path.read_bytes()
+    assert _reading(data) == "_Spliced"
+    fast = _outcome(data, split_batches=split)
+    assert fast == _outcome(data, qualified=True, split_batches=split)
+
+
+USUAL = doc(entry(details=PARTIES) * 3)
+PREFIXED = re.sub(rb"<(/?)(?![?])", rb"<\1c:", USUAL).replace(b"xmlns=", b"xmlns:c=")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        PREFIXED,
+        USUAL.replace(b"?><Document", b"?><!-- export --><Document"),
+        # the CAMT namespace declared again lower down
+        USUAL.replace(b"<Stmt>", b'<Stmt xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08">'),
+    ],
+    ids=["prefixed", "comment", "declared-again"],
+)
+def test_other_layouts_keep_their_namespaces(data):
+    """Layouts where blanking the default declaration is not known to be
+    harmless are read with their namespaces, to the same statements."""
+    assert _reading(data) == "BytesIO"
+    assert _outcome(data) == _outcome(USUAL)
+
+
+@pytest.mark.parametrize("declaration", [b' xmlns="urn:other"', b' xmlns=""'])
+def test_entry_in_another_namespace_is_not_read_as_camt(declaration):
+    """An element declared in another namespace (or in none) below the root
+    stays out of the CAMT namespace: the file is read with its namespaces and
+    that entry is not taken for a CAMT entry."""
+    data = USUAL.replace(b"<Ntry>", b"<Ntry" + declaration + b">", 1)
+    assert _reading(data) == "BytesIO"
+    statements = _outcome(data)
+    assert [len(stmt["transactions"]) for stmt in statements] == [2]
+
+
+def test_unqualified_reading_keeps_error_positions():
+    """The declaration is blanked, not removed: a syntax error names the
+    same line either way."""
+    data = doc(entry()).replace(b"<Stmt>", b"\n\n<Stmt>").replace(b"</Ntry>", b"\n</Nt>")
+    assert _reading(data) == "_Spliced"
+    fast = _outcome(data)
+    assert fast[0] == "error" and "line 4" in fast[2]
+    assert fast == _outcome(data, qualified=True)

@@ -6,6 +6,8 @@ import zipfile
 from decimal import Decimal
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from account_bank_statement_import.parsers import csv_format, sheet, xlsx
 from account_bank_statement_import.parsers.errors import ParseError
@@ -290,9 +292,7 @@ def test_mapping_details_of_detection():
     knab = sheet.detect(read("csv/ofxstatement-dutch__knab_transactieoverzicht_ok.csv"))
     assert knab.header_rows == 1 and knab.delimiter == ";"
     assert knab.unique_id == "Referentie"
-    meta = sheet.detect(
-        read("csv/bank-statement-import__meta_data_separated_credit_debit.csv")
-    )
+    meta = sheet.detect(read("csv/bank-statement-import__meta_data_separated_credit_debit.csv"))
     assert (meta.header_rows, meta.footer_rows) == (4, 1)
     assert meta.decimal_sep == ","
     # 01/04/20 and 02/04/20 fit D/M and M/D: chosen, and said so.
@@ -306,9 +306,7 @@ def test_mapping_details_of_detection():
 
 
 def test_knab_statement_account_and_ids():
-    statement = only(
-        sheet.parse(read("csv/ofxstatement-dutch__knab_transactieoverzicht_ok.csv"))
-    )
+    statement = only(sheet.parse(read("csv/ofxstatement-dutch__knab_transactieoverzicht_ok.csv")))
     assert statement.account_number == "NL99KNAB9999999999"
     assert statement.currency == "EUR"
     first = statement.transactions[0]
@@ -345,18 +343,14 @@ def test_paypal_activity_and_spanish():
     usd = next(s for s in statements if s.currency == "USD")
     assert usd.transactions[0].date == datetime.date(2015, 12, 29)
     assert usd.transactions[0].amount == D("79.75")  # net = 84.00 gross - 4.25 fee
-    spanish = only(
-        sheet.parse(read("csv/bank-statement-import__paypal_statement_es.csv"))
-    )
+    spanish = only(sheet.parse(read("csv/bank-statement-import__paypal_statement_es.csv")))
     assert spanish.transactions[0].date == datetime.date(2020, 1, 2)
     assert spanish.transactions[0].amount == D("47.59")
     assert spanish.balance_end == D("4710.30")
 
 
 def test_foreign_amount_columns():
-    statement = only(
-        sheet.parse(read("csv/bank-statement-import__sample_statement_en.csv"))
-    )
+    statement = only(sheet.parse(read("csv/bank-statement-import__sample_statement_en.csv")))
     second = statement.transactions[1]
     assert (second.amount, second.foreign_amount, second.foreign_currency) == (
         D("1525.00"),
@@ -402,9 +396,7 @@ def test_oca_convention_by_mapping():
 
 def test_sparkasse_simple2_latin1():
     statement = only(
-        sheet.parse(
-            read("csv/ofxstatement-sparkasse-freiburg__sparkasse_csv-camt_simple2.csv")
-        )
+        sheet.parse(read("csv/ofxstatement-sparkasse-freiburg__sparkasse_csv-camt_simple2.csv"))
     )
     assert statement.account_number == "12345678"
     first = statement.transactions[0]
@@ -545,11 +537,7 @@ def test_unknown_column_name():
 
 
 def test_descending_rows_balance():
-    data = (
-        b"Date,Label,Amount,Balance\n"
-        b"2024-03-02,B,-10.00,90.00\n"
-        b"2024-03-01,A,50.00,100.00\n"
-    )
+    data = b"Date,Label,Amount,Balance\n2024-03-02,B,-10.00,90.00\n2024-03-01,A,50.00,100.00\n"
     statement = only(sheet.parse(data))
     assert (statement.balance_start, statement.balance_end) == (D("50.00"), D("90.00"))
 
@@ -577,7 +565,7 @@ def test_date_parser_strict():
 
 
 def _without_fast_path(monkeypatch, data, **options):
-    monkeypatch.setattr(sheet._Parser, "_fast_add", lambda self: None)
+    monkeypatch.setattr(sheet._Parser, "_fast_batch", lambda self: None)
     try:
         return csv_format.parse(data, **options)
     finally:
@@ -734,3 +722,96 @@ def test_byte_order_marks(codec):
     mapping = sheet.detect(data)
     mapping.encoding = {"utf-8-sig": "utf-8", "utf-16": "utf-16", "utf-16-be": "utf-16-be"}[codec]
     assert only(sheet.parse(data, mapping)).transactions[0].label == "Crème brûlée"
+
+
+# -- the batch path against the row path, on generated tables ----------------
+
+_CELLS = {
+    "date": ["2024-01-02", " 2024-01-03 ", "2024-02-29", "", "2024-02-30", "02/01/2024"],
+    "amount": [
+        *("12.50", "-3", "+7.25", "0", "0.00", "1,234.56", "(4.50)", "", "x", "12,5", " -1 "),
+        *("1e5", "5.", ".5", "NaN"),  # Decimal() reads these; the parser refuses them
+    ],
+    "balance": ["100.00", "", "1,000.00", "-5", "abc"],
+    "text": ["Shop", "", "  two  spaces ", "'quoted'", "tab\there", "Émile", "''", "a\nb"],
+    "currency": ["EUR", "eur", "", "USD"],
+}
+_GOOD = {
+    "date": ["2024-01-02", "2024-03-31", "2023-12-01"],
+    "amount": ["12.50", "-3", "0"],
+    "balance": ["100.00", "250.10", "-5"],
+    "currency": ["EUR"],
+}
+_COLUMNS = (
+    ("Date", "date"),
+    ("Amount", "amount"),
+    ("Balance", "balance"),
+    ("Label", "text"),
+    ("Memo", "text"),
+    ("Name", "text"),
+    ("Currency", "currency"),
+    ("Ref", "text"),
+    ("Extra", "text"),
+)
+
+
+@st.composite
+def _tables(draw):
+    """A CSV (bytes) of rows mostly well formed, with odd cells, short and
+    blank rows mixed in, and a mapping with options drawn too."""
+    rows = []
+    for _index in range(draw(st.integers(1, 40))):
+        shape = draw(st.sampled_from(["good"] * 6 + ["odd", "short", "blank"]))
+        if shape == "blank":
+            rows.append("")
+            continue
+        cells = []
+        for _name, kind in _COLUMNS:
+            if shape == "good" and kind != "text":
+                cells.append(draw(st.sampled_from(_GOOD[kind])))
+            else:
+                cells.append(draw(st.sampled_from(_CELLS[kind])))
+        if shape == "short":
+            cells = cells[: draw(st.integers(1, len(cells) - 1))]
+        rows.append(";".join(f'"{cell}"' for cell in cells))
+    header = ";".join(name for name, _kind in _COLUMNS)
+    footer = draw(st.integers(0, 2))
+    mapping = {
+        "date": "Date",
+        "amount": "Amount",
+        "balance": draw(st.sampled_from([None, "Balance"])),
+        "label": draw(st.sampled_from([["Label"], ["Label", "Memo"], []])),
+        "notes": draw(st.sampled_from([[], ["Memo"], ["Memo", "Extra"]])),
+        "partner_name": draw(st.sampled_from([None, "Name"])),
+        "currency": draw(st.sampled_from([None, "Currency"])),
+        "ref": draw(st.sampled_from([None, "Ref"])),
+        "delimiter": ";",
+        "thousands_sep": ",",
+        "date_format": "%Y-%m-%d",
+        "invert_sign": draw(st.booleans()),
+        "skip_zero_amount": draw(st.booleans()),
+        "footer_rows": footer,
+    }
+    return ("\n".join([header, *rows]) + "\n").encode(), mapping
+
+
+def _outcome(data, mapping):
+    try:
+        return [statement.to_json() for statement in csv_format.parse(data, mapping=mapping)]
+    except ParseError as error:
+        return ("error", str(error), str(error.where))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_tables(), st.sampled_from([1, 3, 2048]))
+def test_batch_path_matches_row_path(table, batch_rows):
+    """Whatever the rows (odd cells, short or blank rows, footers) and the
+    batch size, the batch path gives what the row path gives: the same
+    statements, or the same error at the same row."""
+    data, mapping = table
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sheet, "_BATCH_ROWS", batch_rows)
+        fast = _outcome(data, mapping)
+        patch.setattr(sheet._Parser, "_fast_batch", lambda self: None)
+        slow = _outcome(data, mapping)
+    assert fast == slow

@@ -71,7 +71,7 @@ import datetime
 import re
 from decimal import Decimal
 
-from .common import MAX_FILE_SIZE, check_size, decode_text
+from .common import MAX_FILE_SIZE, check_size, decode_text, pausing_gc
 from .errors import ParseError, _lt
 from .result import ParsedStatement, Transaction
 
@@ -700,6 +700,7 @@ def _build(statement):
 # --------------------------------------------------------------------------- parse
 
 
+@pausing_gc
 def parse(data, *, strict_length=True, max_size=MAX_FILE_SIZE):
     """Parse CODA ``data`` (bytes) into a list of :class:`ParsedStatement`.
 

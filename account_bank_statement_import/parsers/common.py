@@ -4,6 +4,7 @@ Everything here is pure Python (plus lxml) and raises only
 :class:`~.errors.ParseError` (or its subclasses) on bad input:
 
 - :data:`MAX_FILE_SIZE` and :func:`check_size`: refuse oversized input early.
+- :func:`pausing_gc`: the decorator of every format's ``parse``.
 - :func:`xml_parser_options` / :func:`make_xml_parser` / :func:`check_xml_prolog`:
   parse XML safely (no entity expansion, no network, no DTD loading, no huge
   trees) and refuse any DOCTYPE declaring entities (XXE, billion laughs).
@@ -18,6 +19,8 @@ These signatures are meant to stay stable: other format modules may import them.
 
 import codecs
 import datetime
+import functools
+import gc
 import re
 from decimal import Decimal, InvalidOperation
 
@@ -43,6 +46,36 @@ def check_size(data, limit=MAX_FILE_SIZE):
                 limit=f"{limit:,}",
             )
         )
+
+
+# --------------------------------------------------------------------------- GC
+
+
+def pausing_gc(parse):
+    """Run the decorated ``parse`` with Python's cyclic garbage collector paused.
+
+    A parse allocates hundreds of thousands of small objects (transactions,
+    Decimals, dates, raw dicts), keeps nearly all of them and makes no
+    reference cycles; the collector would still walk the growing result every
+    few hundred allocations (a fifth of the time of a 100,000-row CSV file).
+    Reference counting frees everything as usual meanwhile. The collector is
+    switched back on when the parse ends (only if it was on: a parse running
+    in another thread leaves it to the first one); other threads of the
+    process see it paused for that time, which only delays the collection of
+    their cycles.
+    """
+
+    @functools.wraps(parse)
+    def wrapper(*args, **kwargs):
+        if not gc.isenabled():
+            return parse(*args, **kwargs)
+        gc.disable()
+        try:
+            return parse(*args, **kwargs)
+        finally:
+            gc.enable()
+
+    return wrapper
 
 
 # --------------------------------------------------------------------------- XML

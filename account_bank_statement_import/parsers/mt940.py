@@ -40,7 +40,15 @@ give e.g. ``"cp852"`` for Central European DOS exports), ``max_size`` (bytes).
 import datetime
 import re
 
-from .common import MAX_FILE_SIZE, check_size, decode_as, decode_text, parse_date, parse_decimal
+from .common import (
+    MAX_FILE_SIZE,
+    check_size,
+    decode_as,
+    decode_text,
+    parse_date,
+    parse_decimal,
+    pausing_gc,
+)
 from .errors import ParseError, _lt
 from .result import ParsedStatement, Transaction
 
@@ -76,6 +84,7 @@ def sniff(data):
     return b"20" in tags and len(tags) >= 2
 
 
+@pausing_gc
 def parse(data, *, encoding=None, max_size=MAX_FILE_SIZE):
     """Parse an MT940/MT942 file (see the module docstring)."""
     check_size(data, max_size)

@@ -108,6 +108,7 @@ from .common import (
     decode_text,
     make_xml_parser,
     parse_decimal,
+    pausing_gc,
 )
 from .errors import ParseError, _lt
 from .result import ParsedStatement, Transaction
@@ -502,6 +503,7 @@ _CENT = Decimal("0.01")
 _NOT_IN = frozenset({"STMTTRN"})  # statement-level lookups skip transactions
 
 
+@pausing_gc
 def parse(data, *, max_size=MAX_FILE_SIZE):
     """Parse OFX ``data`` (bytes) into a list of :class:`ParsedStatement`.
 

@@ -61,7 +61,7 @@ import datetime
 import re
 from decimal import Decimal
 
-from .common import MAX_FILE_SIZE, check_size, decode_as, decode_text
+from .common import MAX_FILE_SIZE, check_size, decode_as, decode_text, pausing_gc
 from .errors import ParseError, _lt
 from .result import ParsedStatement, Transaction
 
@@ -304,6 +304,7 @@ def _read_records(text):
         yield section, account, record
 
 
+@pausing_gc
 def parse(
     data,
     *,

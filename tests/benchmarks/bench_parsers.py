@@ -8,7 +8,8 @@ parsing, so C allocations by lxml count too), split into "held" (what the
 results take: resident memory after the parse with the results still alive)
 and "work" (the rest of the peak: the parser's working memory, which must stay
 flat as files grow), and the time as a multiple of the floor's (in CPU
-seconds, steadier than wall-clock on a busy machine).
+seconds, steadier than wall-clock on a busy machine). Every figure is the run
+with the least CPU time out of ``--repeat`` fresh processes (3 by default).
 For CSV, ``ours+map`` is the parse with the column mapping given (detected
 beforehand, outside the timing), as on every import after the first.
 
@@ -21,7 +22,7 @@ A parser or floor library that is missing prints "n/a".
 Usage::
 
     python tests/benchmarks/bench_parsers.py [--sizes 1000,10000,100000]
-        [--formats camt,ofx,csv] [--generator PATH] [--keep DIR]
+        [--formats camt,ofx,csv] [--generator PATH] [--keep DIR] [--repeat N]
 """
 
 import argparse
@@ -78,8 +79,7 @@ def _floor_csv(data):
     header = next(reader)
     amount, date, ref = (header.index(name) for name in ("Amount", "Date", "Reference"))
     rows = [
-        (Decimal(row[amount]), datetime.date.fromisoformat(row[date]), row[ref])
-        for row in reader
+        (Decimal(row[amount]), datetime.date.fromisoformat(row[date]), row[ref]) for row in reader
     ]
     return len(rows), rows
 
@@ -219,6 +219,16 @@ def write_mapping(path):
     pathlib.Path(f"{path}.mapping.json").write_text(json.dumps(mapping.to_dict()))
 
 
+def run_best(kind, fmt, path, repeat):
+    """The run with the least CPU time out of ``repeat`` fresh processes (the
+    usual way to take scheduling noise out of a timing; every kind, floors
+    included, is measured the same way). Memory figures are those of that
+    run: they hardly vary between runs."""
+    results = [run_child(kind, fmt, path) for _index in range(repeat)]
+    done = [res for res in results if res.get("status") == "ok"]
+    return min(done, key=lambda res: res["cpu"]) if done else results[0]
+
+
 def run_child(kind, fmt, path):
     result = subprocess.run(
         [sys.executable, __file__, "--measure", kind, fmt, str(path)],
@@ -261,6 +271,12 @@ def main(argv=None):
         "about 45 s at 10,000 lines, over an hour at 100,000)",
     )
     parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="fresh processes per measurement; the one with the least CPU time is shown",
+    )
+    parser.add_argument(
         "--measure", nargs=3, metavar=("KIND", "FORMAT", "PATH"), help=argparse.SUPPRESS
     )
     args = parser.parse_args(argv)
@@ -287,13 +303,14 @@ def main(argv=None):
                 if fmt == "ofx" and size > args.ofx_floor_max:
                     floor = {"status": "n/a", "reason": "skipped (--ofx-floor-max)"}
                 else:
-                    floor = run_child("floor", fmt, path)
+                    floor = run_best("floor", fmt, path, args.repeat)
                 kinds = ["ours"]
                 if fmt == "csv":
                     kinds.append("ours+map")
                     write_mapping(path)
                 for kind in kinds:
-                    print(fmt_row(fmt, size, kind, run_child(kind, fmt, path), floor))
+                    res = run_best(kind, fmt, path, args.repeat)
+                    print(fmt_row(fmt, size, kind, res, floor))
                 print(fmt_row(fmt, size, "floor", floor), flush=True)
                 print(f"{'':<5} {'':>8} file {mb:.1f} MB")
     return 0
