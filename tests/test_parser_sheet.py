@@ -561,7 +561,7 @@ def test_date_parser_strict():
             parse(bad)
 
 
-# -- the fast row path must give exactly what the general one gives ---------
+# -- the batch path must give exactly what the row path gives ----------------
 
 
 def _without_fast_path(monkeypatch, data, **options):
@@ -575,7 +575,7 @@ def _without_fast_path(monkeypatch, data, **options):
 @pytest.mark.parametrize(
     "path", sorted((CORPUS / "csv").glob("*.csv")), ids=lambda path: path.name
 )
-def test_fast_row_path_matches_general_path(path, monkeypatch):
+def test_batch_path_matches_row_path_on_corpus(path, monkeypatch):
     data = path.read_bytes()
     try:
         fast = csv_format.parse(data)
@@ -588,7 +588,7 @@ def test_fast_row_path_matches_general_path(path, monkeypatch):
     assert [s.to_json() for s in fast] == [s.to_json() for s in slow]
 
 
-def test_fast_row_path_falls_back_on_odd_rows(monkeypatch):
+def test_batch_path_falls_back_on_odd_rows(monkeypatch):
     data = (
         b"Date;Amount;Name;Balance;Memo\n"
         b"2024-01-02;1.00;A  B;101.00;x\n"
@@ -669,8 +669,8 @@ def test_detection_footer_after_a_long_table():
     assert statement.transactions[-1].label == "Betaling 5999"
 
 
-def test_fast_row_path_field_order():
-    """The fast row path builds Transaction positionally: pin the field order."""
+def test_batch_path_field_order():
+    """The batch path builds Transaction positionally: pin the field order."""
     import dataclasses
 
     from account_bank_statement_import.parsers.result import Transaction

@@ -923,7 +923,7 @@ class _Parser:
 
     def run(self, rows, text_rows=False):
         """Parse ``rows``; ``text_rows`` promises every cell is a ``str``
-        (CSV), which allows the fast row path."""
+        (CSV), which allows the batch path (:meth:`_fast_batch`)."""
         mapping = self.mapping
         rows = iter(rows)
         rownum = sum(1 for _row in itertools.islice(rows, mapping.header_rows))
