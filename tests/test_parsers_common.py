@@ -4,6 +4,8 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from account_bank_statement_import.parsers import common
@@ -119,3 +121,19 @@ def test_safe_parser_does_not_expand_entities():
     options = common.xml_parser_options()
     assert options["resolve_entities"] is False and options["no_network"] is True
     assert options["load_dtd"] is False and options["huge_tree"] is False
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            ["a", "bc", " ", "\n", "\r", "\r\n", "\x0b", "\x0c", "\x1c", "\x85", "\u2028"]
+        ),
+        max_size=60,
+    ).map("".join),
+    st.integers(0, 8),
+)
+def test_iter_lines_is_splitlines(text, chunk_size):
+    """Lines read a piece at a time are the lines of the whole text, whatever
+    line breaks the pieces end near."""
+    assert list(common.iter_lines(text, chunk_size)) == text.splitlines()

@@ -71,7 +71,7 @@ import datetime
 import re
 from decimal import Decimal
 
-from .common import MAX_FILE_SIZE, check_size, decode_text, pausing_gc
+from .common import MAX_FILE_SIZE, check_size, decode_text, iter_lines, pausing_gc
 from .errors import ParseError, _lt
 from .result import ParsedStatement, Transaction
 
@@ -197,9 +197,8 @@ class _Parser:
 
     # ------------------------------------------------------------------ driver
     def run(self, text):
-        lines = text.splitlines()
         last = 0
-        for number, line in enumerate(lines, start=1):
+        for number, line in enumerate(iter_lines(text), start=1):
             if not line.strip():
                 continue
             last = number

@@ -5,6 +5,7 @@ Everything here is pure Python (plus lxml) and raises only
 
 - :data:`MAX_FILE_SIZE` and :func:`check_size`: refuse oversized input early.
 - :func:`pausing_gc`: the decorator of every format's ``parse``.
+- :func:`iter_lines`: ``str.splitlines()`` a piece at a time.
 - :func:`xml_parser_options` / :func:`make_xml_parser` / :func:`check_xml_prolog`:
   parse XML safely (no entity expansion, no network, no DTD loading, no huge
   trees) and refuse any DOCTYPE declaring entities (XXE, billion laughs).
@@ -46,6 +47,25 @@ def check_size(data, limit=MAX_FILE_SIZE):
                 limit=f"{limit:,}",
             )
         )
+
+
+# --------------------------------------------------------------------------- lines
+
+
+def iter_lines(text, chunk_size=1 << 20):
+    """Yield the lines of ``text`` exactly as ``text.splitlines()`` lists them,
+    a piece of about ``chunk_size`` characters at a time.
+
+    Pieces end just after a "\\n", so no line break ("\\r\\n" included) is
+    cut; only one piece's lines exist at a time, not a list of every line of
+    a large file.
+    """
+    start = 0
+    length = len(text)
+    while start < length:
+        stop = text.find("\n", start + chunk_size) + 1 or length
+        yield from text[start:stop].splitlines()
+        start = stop
 
 
 # --------------------------------------------------------------------------- GC

@@ -61,7 +61,7 @@ import datetime
 import re
 from decimal import Decimal
 
-from .common import MAX_FILE_SIZE, check_size, decode_as, decode_text, pausing_gc
+from .common import MAX_FILE_SIZE, check_size, decode_as, decode_text, iter_lines, pausing_gc
 from .errors import ParseError, _lt
 from .result import ParsedStatement, Transaction
 
@@ -149,7 +149,7 @@ def _date_order(dates, option):
                     value="/".join(fields[:3]),
                     option=option,
                 ),
-                where,
+                _at(where),
             )
         if not possible:
             raise ParseError(
@@ -159,7 +159,7 @@ def _date_order(dates, option):
                     value="/".join(fields[:3]),
                     orders=", ".join(candidates),
                 ),
-                where,
+                _at(where),
             )
         candidates = possible
     notes = {}
@@ -191,8 +191,19 @@ def _decimal_mark(amounts, option):
     return "."
 
 
+def _at(line):
+    """The location of line ``line`` in messages.
+
+    Records keep the bare line number of each field and the message is only
+    made for an error: a location object per field took most of the memory
+    of a large file's parse.
+    """
+    return _lt("line %(line)s", line=line)
+
+
 def _amount(text, mark, where):
-    """Return a Decimal; ``mark`` is the decimal mark, the other one groups."""
+    """Return a Decimal; ``mark`` is the decimal mark, the other one groups;
+    ``where`` is the line number."""
     value = text.strip()
     number = value.replace(" ", "").replace("'", "")
     thousands = "," if mark == "." else "."
@@ -209,7 +220,7 @@ def _amount(text, mark, where):
         or not all(group.isdigit() for group in groups if integer)
         or (fraction and not fraction.isdigit())
     ):
-        raise ParseError(_lt("invalid amount %(value)r", value=value), where)
+        raise ParseError(_lt("invalid amount %(value)r", value=value), _at(where))
     return Decimal(f"{sign}{integer.replace(thousands, '') or '0'}.{fraction or '0'}")
 
 
@@ -236,7 +247,7 @@ def _read_records(text):
     account = None
     pending_account = {}
     record = None
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(iter_lines(text), start=1):
         stripped = line.strip()
         if not stripped or (stripped.startswith("#") and record is None):
             continue
@@ -283,7 +294,7 @@ def _read_records(text):
         if record is None:
             record = _Record(number)
         code, value = stripped[0], stripped[1:]
-        where = _lt("line %(line)s", line=number)
+        where = number  # made a message only for an error (_at)
         if code == "S":
             record.splits.append({"category": value.strip(), "line": number})
         elif code in "E$%" and record.splits and code not in record.splits[-1]:
@@ -296,7 +307,7 @@ def _read_records(text):
         elif code == "A":
             record.fields.setdefault("A", []).append(value.strip())
         elif code in record.fields:
-            raise ParseError(_lt("field %(code)r twice in one record", code=code), where)
+            raise ParseError(_lt("field %(code)r twice in one record", code=code), _at(where))
         else:
             record.fields[code] = (value, where)
     if record is not None and record.fields:
@@ -351,7 +362,7 @@ def parse(
     for text_value, where in dates:
         fields = _date_fields(text_value)
         if fields is None:
-            raise ParseError(_lt("invalid date %(value)r", value=text_value.strip()), where)
+            raise ParseError(_lt("invalid date %(value)r", value=text_value.strip()), _at(where))
         parsed_dates.append((fields, where))
     order, notes = _date_order(parsed_dates, date_order)
     mark = _decimal_mark(amounts, decimal_separator)

@@ -19,10 +19,15 @@ ref per row (counting rows alone would extract nothing); OFX = ``ofxparse``.
 Every floor keeps its per-entry tuples in a list, as a parser keeps results.
 A parser or floor library that is missing prints "n/a".
 
+QIF, MT940, CODA and XLSX files are written from the generator's CSV (the same
+transactions; see ``derived_formats.py``). They have no raw library to compare
+with: their figures show how time and memory grow with the file.
+
 Usage::
 
     python tests/benchmarks/bench_parsers.py [--sizes 1000,10000,100000]
-        [--formats camt,ofx,csv] [--generator PATH] [--keep DIR] [--repeat N]
+        [--formats camt,ofx,csv,qif,mt940,coda,xlsx] [--generator PATH]
+        [--keep DIR] [--repeat N]
 """
 
 import argparse
@@ -37,7 +42,13 @@ import time
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 DEFAULT_GENERATOR = pathlib.Path("/work/shared/bench/gen_statements.py")
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from derived_formats import WRITERS, read_csv  # noqa: E402
+
 FILE_NAMES = {"camt": "camt053_{n}.xml", "ofx": "ofx_{n}.ofx", "csv": "csv_{n}.csv"}
+# Formats the generator does not write: derived from its CSV (same transactions).
+FILE_NAMES.update((fmt, name) for fmt, (name, _writer) in WRITERS.items())
+FLOORS = ("camt", "csv", "ofx")
 
 
 # ------------------------------------------------------------------ in the child
@@ -199,6 +210,10 @@ def measure(kind, fmt, path):
 
 
 def generate(generator, out, sizes, formats):
+    derived = [fmt for fmt in formats if fmt in WRITERS]
+    formats = [fmt for fmt in formats if fmt not in WRITERS]
+    if derived and "csv" not in formats:
+        formats.append("csv")
     if not generator.exists():
         sys.exit(
             f"error: the statement generator {generator} is missing; it is "
@@ -208,6 +223,12 @@ def generate(generator, out, sizes, formats):
     for size in sizes:
         command += ["--n", str(size)]
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    for size in sizes:
+        if derived:
+            opening, rows = read_csv(out / FILE_NAMES["csv"].format(n=size))
+        for fmt in derived:
+            name, writer = WRITERS[fmt]
+            (out / name.format(n=size)).write_bytes(writer(rows, opening))
 
 
 def write_mapping(path):
@@ -260,7 +281,7 @@ def fmt_row(fmt, size, kind, res, floor=None):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000,100000")
-    parser.add_argument("--formats", default="camt,ofx,csv")
+    parser.add_argument("--formats", default="camt,ofx,csv,qif,mt940,coda,xlsx")
     parser.add_argument("--generator", default=str(DEFAULT_GENERATOR))
     parser.add_argument("--keep", help="directory for the generated files (kept)")
     parser.add_argument(
@@ -300,7 +321,9 @@ def main(argv=None):
             for size in sizes:
                 path = out / FILE_NAMES[fmt].format(n=size)
                 mb = os.path.getsize(path) / 1e6
-                if fmt == "ofx" and size > args.ofx_floor_max:
+                if fmt not in FLOORS:
+                    floor = {"status": "n/a", "reason": "no raw parsing library to compare"}
+                elif fmt == "ofx" and size > args.ofx_floor_max:
                     floor = {"status": "n/a", "reason": "skipped (--ofx-floor-max)"}
                 else:
                     floor = run_best("floor", fmt, path, args.repeat)
