@@ -614,14 +614,20 @@ def test_other_layouts_keep_their_namespaces(data):
 
 
 @pytest.mark.parametrize("declaration", [b' xmlns="urn:other"', b' xmlns=""'])
-def test_entry_in_another_namespace_is_not_read_as_camt(declaration):
-    """An element declared in another namespace (or in none) below the root
-    stays out of the CAMT namespace: the file is read with its namespaces and
-    that entry is not taken for a CAMT entry."""
-    data = USUAL.replace(b"<Ntry>", b"<Ntry" + declaration + b">", 1)
+@pytest.mark.parametrize("position", [1, 2])
+def test_entry_in_another_namespace_is_refused(declaration, position):
+    """An entry declared in another namespace (or in none) below the root is
+    not a CAMT entry: the file is read with its namespaces, and the entry is
+    refused and named, the first of its statement as well as a later one."""
+    entries = [entry(details=PARTIES)] * 3
+    entries[position - 1] = entries[position - 1].replace(
+        "<Ntry>", "<Ntry" + declaration.decode() + ">"
+    )
+    data = doc("".join(entries))
     assert _reading(data) == "BytesIO"
-    statements = _outcome(data)
-    assert [len(stmt["transactions"]) for stmt in statements] == [2]
+    error, message, where = _outcome(data)
+    assert error == "error" and "wrong namespace" in message
+    assert where == f"element Stmt[1]/Ntry[{position}]"
 
 
 def test_unqualified_reading_keeps_error_positions():

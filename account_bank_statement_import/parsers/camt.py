@@ -265,8 +265,12 @@ class _Reader:
                 continue
             local = tag.rpartition("}")[2]
             if local == "Ntry":
-                if state is None:
-                    continue
+                parent = elem.getparent()
+                if state is None or state.elem is not parent:
+                    if not self._is_container(parent):
+                        continue  # not an entry of a statement (an extension's content)
+                    # The first entry of its statement: refused like any other.
+                    state = self._container(parent)
                 raise ParseError(
                     _lt(
                         "entry in the wrong namespace (%(namespace)r, expected %(ns)r)",
