@@ -237,10 +237,12 @@ def test_parse_error_api():
         "%d.%m.%Y (day is out of range for month)"
     )
     assert error.where == "row 2, column 'Date'"
-    assert error.where_template == "row %(row)s, column %(column)r"
-    assert error.where_params == {"row": 2, "column": "Date"}
-    assert error.template == "%(text)r is not a valid date in the format %(fmt)s (%(error)s)"
-    assert error.template % error.params == error.message
+    assert error.where.template == "row %(row)s, column %(column)r"
+    assert error.where.params == {"row": 2, "column": "Date"}
+    assert error.message.template == (
+        "%(text)r is not a valid date in the format %(fmt)s (%(error)s)"
+    )
+    assert error.message.template % error.message.params == error.message
     assert error.text() == "row 2, column 'Date': " + error.message
 
 
@@ -278,10 +280,7 @@ def test_sheet_warnings_round_trip():
     again = sheet_parser.SheetMapping.from_dict(stored)
     assert again == mapping
     assert [w.template for w in again.warnings] == [w.template for w in mapping.warnings]
-    assert [w.params for w in again.warnings] == [
-        {k: (v if not isinstance(v, Text) else v) for k, v in w.params.items()}
-        for w in mapping.warnings
-    ]
+    assert [w.params for w in again.warnings] == [w.params for w in mapping.warnings]
 
 
 def test_old_saved_mapping_with_plain_warnings_loads():

@@ -104,8 +104,8 @@ class ParseError(ValueError):
     """The file cannot be read as a bank statement of the given format.
 
     ``message`` and ``where`` are :class:`Text` (built with :func:`_lt`): they
-    compare equal to their English text; ``template``/``params`` and
-    ``where_template``/``where_params`` give what to translate. ``where`` says where
+    compare equal to their English text, and their ``template``/``params`` give
+    what to translate. ``where`` says where
     the problem is, in the file's own terms: ``"line 12"``, ``"record 21 at line 4"``,
     ``"element Stmt[1]/Ntry[3]/Amt"``, ``"row 7, column 'Amount'"``. ``filename`` is
     filled in by whoever knows it (the wizard or the CLI); parsers work on bytes and
@@ -117,26 +117,6 @@ class ParseError(ValueError):
         self.message = message
         self.where = where
         self.filename = filename
-
-    @property
-    def template(self):
-        """The message's translatable template (the message itself when it has none)."""
-        return getattr(self.message, "template", self.message)
-
-    @property
-    def params(self):
-        """The named params of :attr:`template`."""
-        return getattr(self.message, "params", {})
-
-    @property
-    def where_template(self):
-        """The translatable template of :attr:`where` (``None`` without a location)."""
-        return getattr(self.where, "template", self.where)
-
-    @property
-    def where_params(self):
-        """The named params of :attr:`where_template`."""
-        return getattr(self.where, "params", {})
 
     def text(self):
         """The whole error (location and message, no file name) as one :class:`Text`."""

@@ -463,6 +463,11 @@ def _clean_text(text):
     return text
 
 
+def _or_none(values):
+    """``values`` with None for the empty texts (the list itself when none is)."""
+    return values if all(values) else [value or None for value in values]
+
+
 def _clean_column(values):
     """:func:`_clean_text` of every text of a column (stripped texts).
 
@@ -591,23 +596,6 @@ def iter_csv_stream(data, codec, delimiter, quotechar):
     except UnicodeDecodeError:
         decode_as(data, codec)  # raises the error naming the line
         raise ParseError(_lt("the file is not valid %(encoding)s", encoding=codec)) from None
-    except csv.Error as error:
-        raise ParseError(
-            _lt("malformed CSV: %(error)s", error=error),
-            where=_lt("line %(line)s", line=reader.line_num),
-        ) from None
-
-
-def iter_csv_rows(text, delimiter, quotechar):
-    """Yield the rows of CSV text as lists of strings."""
-    reader = csv.reader(
-        io.StringIO(text, newline=""),
-        delimiter=delimiter,
-        quotechar=quotechar,
-        strict=False,
-    )
-    try:
-        yield from reader
     except csv.Error as error:
         raise ParseError(
             _lt("malformed CSV: %(error)s", error=error),
@@ -1130,10 +1118,17 @@ class _Parser:
 
         def optional(columns, index):
             """Stripped texts of an optional column, None for empty cells."""
-            if index is None:
+            return None if index is None else _or_none(texts(columns, index))
+
+        def joined(columns, indexes):
+            """The texts of several columns joined per row (as :meth:`_add`
+            joins them), or None without columns."""
+            if not indexes:
                 return None
-            values = texts(columns, index)
-            return values if all(values) else [value or None for value in values]
+            if len(indexes) == 1:
+                return texts(columns, indexes[0])
+            parts = [texts(columns, index) for index in indexes]
+            return [_join_text(values) for values in zip(*parts, strict=True)]
 
         def amounts(values):
             """Decimals of stripped, non-empty amount texts (ValueError when
@@ -1206,33 +1201,14 @@ class _Parser:
                 return
             currency = None
             if currency_col is not None:
-                currency = list(map(str.upper, texts(columns, currency_col)))
-                if not all(currency):
-                    currency = [value or None for value in currency]
+                currency = _or_none(list(map(str.upper, texts(columns, currency_col))))
             own_account = optional(columns, own_col)
             partner = None
             if partner_col is not None:
-                partner = _clean_column(texts(columns, partner_col))
-                if not all(partner):
-                    partner = [value or None for value in partner]
-            if len(label_cols) == 1:
-                label = texts(columns, label_cols[0])
-            elif label_cols:
-                parts = [texts(columns, index) for index in label_cols]
-                label = [" ".join(filter(None, values)) for values in zip(*parts, strict=True)]
-            else:
-                label = [""] * len(rows)
-            notes = None
-            if note_cols:
-                if len(note_cols) == 1:
-                    notes = texts(columns, note_cols[0])
-                else:
-                    notes = [
-                        " ".join(filter(None, values))
-                        for values in zip(
-                            *(texts(columns, index) for index in note_cols), strict=True
-                        )
-                    ]
+                partner = _or_none(_clean_column(texts(columns, partner_col)))
+            label = joined(columns, label_cols) or [""] * len(rows)
+            notes = joined(columns, note_cols)
+            if notes is not None:
                 notes = [" ".join(value.split()) if value else value for value in notes]
             if all(label):
                 label = _clean_column(label)
@@ -1240,10 +1216,7 @@ class _Parser:
                 label = [
                     _clean_text(text) if text else (name or _clean_text(note))
                     for text, name, note in zip(
-                        label,
-                        partner or itertools.repeat(None),
-                        notes or itertools.repeat(""),
-                        strict=False,
+                        label, partner or repeat(None), notes or repeat(""), strict=False
                     )
                 ]
             if len(raw_keys) == 1:
@@ -1255,15 +1228,9 @@ class _Parser:
                         map(dict, map(zip, repeat(raw_keys), zip(nums, *cells, strict=True)))
                     )
                 else:
+                    # Empty cells left out (the row number is never empty).
                     raw = [
-                        {
-                            "row": values[0],
-                            **{
-                                key: value
-                                for key, value in zip(raw_keys[1:], values[1:], strict=True)
-                                if value
-                            },
-                        }
+                        {key: value for key, value in zip(raw_keys, values, strict=True) if value}
                         for values in zip(nums, *cells, strict=True)
                     ]
             nothing = repeat(None)
